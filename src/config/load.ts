@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { configSchema, type PitstopConfig } from './schema.js';
+
+/** Thrown when a config file cannot be read or does not match the schema; `problems` holds one line per field. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid config ${file}:\n${problems.map((line) => `  - ${line}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path
+    .map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`))
+    .join('');
+}
+
+/** Turns zod issues into lines such as `clusters[0].channel: expected a Slack channel id ... (got "#gpu")`. */
+export function describeIssues(error: z.ZodError, input: unknown): string[] {
+  return error.issues.map((issue) => {
+    const got = valueAt(input, issue.path);
+    const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
+    return `${formatPath(issue.path)}: ${issue.message}${shown}`;
+  });
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  if (current !== null && typeof current === 'object') return undefined;
+  return current;
+}
+
+/** Parses YAML text and validates it; throws {@link ConfigError} naming each invalid field. */
+export function parseConfig(text: string, file = '<config>'): PitstopConfig {
+  const document = parseDocument(text);
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      document.errors.map((error) => `YAML syntax: ${error.message.split('\n')[0]}`),
+    );
+  }
+  const input: unknown = document.toJS() ?? {};
+  const result = configSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(file, describeIssues(result.error, input));
+  return result.data;
+}
+
+/** Reads and validates a config file. */
+export function loadConfig(file: string): PitstopConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(file, [`cannot read file: ${(error as Error).message}`]);
+  }
+  return parseConfig(text, file);
+}
+
+/** Secrets, read only from the environment. */
+export interface Secrets {
+  slackBotToken: string;
+  slackAppToken?: string;
+  slackSigningSecret?: string;
+  linearApiKey?: string;
+}
+
+/** Reads Slack and Linear secrets from the environment; throws naming the missing variable. */
+export function readSecrets(env: NodeJS.ProcessEnv = process.env): Secrets {
+  const slackBotToken = env.SLACK_BOT_TOKEN;
+  if (!slackBotToken) throw new Error('SLACK_BOT_TOKEN is not set: export the bot token (xoxb-...) of the Slack app');
+  if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+    throw new Error(
+      'neither SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET is set: set SLACK_APP_TOKEN (xapp-...) for Socket Mode ' +
+        'or SLACK_SIGNING_SECRET for the HTTP receiver',
+    );
+  }
+  return {
+    slackBotToken,
+    ...(env.SLACK_APP_TOKEN ? { slackAppToken: env.SLACK_APP_TOKEN } : {}),
+    ...(env.SLACK_SIGNING_SECRET ? { slackSigningSecret: env.SLACK_SIGNING_SECRET } : {}),
+    ...(env.LINEAR_API_KEY ? { linearApiKey: env.LINEAR_API_KEY } : {}),
+  };
+}
+
+/** The config schema as JSON Schema, for editors that complete YAML files. */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+}

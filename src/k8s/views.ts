@@ -1,0 +1,244 @@
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+
+/**
+ * The parts of a Node that Pitstop reads. Watchers keep only these in memory, and `pitstop validate`
+ * builds them from pasted objects, so every consumer reads one shape.
+ */
+export interface NodeView {
+  cluster: string;
+  name: string;
+  uid: string | null;
+  resourceVersion: string | null;
+  creationTimestamp: string | null;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** `spec.unschedulable`; `null` when the object did not show the spec. */
+  unschedulable: boolean | null;
+  /** `null` when the object did not show `spec.taints` at all; `[]` when it showed none. */
+  taints: NodeTaint[] | null;
+  /** `null` when the object did not show `status.conditions`. */
+  conditions: NodeConditionView[] | null;
+  /** `null` when the object did not show `status.allocatable`. */
+  allocatable: Record<string, string> | null;
+  capacity: Record<string, string> | null;
+  bootId: string | null;
+  providerId: string | null;
+}
+
+export interface NodeTaint {
+  key: string;
+  value: string;
+  effect: string;
+  timeAdded: string | null;
+}
+
+export interface NodeConditionView {
+  type: string;
+  status: string;
+  reason: string | null;
+  message: string | null;
+  lastHeartbeatTime: string | null;
+  lastTransitionTime: string | null;
+}
+
+/** The parts of a Pod that Pitstop reads. */
+export interface PodView {
+  cluster: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  resourceVersion: string | null;
+  creationTimestamp: string | null;
+  labels: Record<string, string>;
+  nodeName: string | null;
+  phase: string | null;
+  /** Top-level owner: a Deployment for a ReplicaSet-owned pod, else the controller owner reference. */
+  owner: { kind: string; name: string } | null;
+  /** Resource requests summed over containers, taking the larger of that sum and any init container. */
+  requests: Record<string, string>;
+  schedulerName: string | null;
+  priorityClassName: string | null;
+  /** PodScheduled condition, when present. */
+  scheduled: { status: string; reason: string | null; message: string | null; lastTransitionTime: string | null } | null;
+  /** Ready condition status, when present. */
+  ready: string | null;
+  containerStatuses: { name: string; ready: boolean; state: string; reason: string | null; exitCode: number | null }[];
+  initContainerStatuses: { name: string; ready: boolean; state: string; reason: string | null; exitCode: number | null }[];
+}
+
+function toIso(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  if (value === null || typeof value !== 'object') return {};
+  const out: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(value as Record<string, unknown>)) out[key] = String(entry);
+  return out;
+}
+
+/** Builds a {@link NodeView} from a Node as the client library decodes it or as `kubectl get -o json` prints it. */
+export function toNodeView(node: V1Node | Record<string, unknown>, cluster = ''): NodeView {
+  const object = node as V1Node;
+  const metadata = object.metadata ?? {};
+  const spec = object.spec;
+  const status = object.status;
+  return {
+    cluster,
+    name: metadata.name ?? '',
+    uid: metadata.uid ?? null,
+    resourceVersion: metadata.resourceVersion ?? null,
+    creationTimestamp: toIso(metadata.creationTimestamp),
+    labels: stringMap(metadata.labels),
+    annotations: stringMap(metadata.annotations),
+    unschedulable: spec === undefined ? null : spec.unschedulable === true,
+    taints:
+      spec === undefined
+        ? null
+        : spec.taints === undefined
+          ? spec.unschedulable === undefined && Object.keys(spec).length === 0
+            ? null
+            : []
+          : spec.taints.map((taint) => ({
+              key: taint.key,
+              value: taint.value ?? '',
+              effect: taint.effect,
+              timeAdded: toIso(taint.timeAdded),
+            })),
+    conditions:
+      status?.conditions === undefined
+        ? null
+        : status.conditions.map((condition) => ({
+            type: condition.type,
+            status: condition.status,
+            reason: condition.reason ?? null,
+            message: condition.message ?? null,
+            lastHeartbeatTime: toIso(condition.lastHeartbeatTime),
+            lastTransitionTime: toIso(condition.lastTransitionTime),
+          })),
+    allocatable: status?.allocatable === undefined ? null : stringMap(status.allocatable),
+    capacity: status?.capacity === undefined ? null : stringMap(status.capacity),
+    bootId: status?.nodeInfo?.bootID ?? null,
+    providerId: spec?.providerID ?? null,
+  };
+}
+
+type ContainerStatusLike = NonNullable<NonNullable<V1Pod['status']>['containerStatuses']>[number];
+
+function containerStatus(status: ContainerStatusLike): PodView['containerStatuses'][number] {
+  const state = status.state ?? {};
+  const stateName = state.running ? 'running' : state.terminated ? 'terminated' : state.waiting ? 'waiting' : 'unknown';
+  return {
+    name: status.name,
+    ready: status.ready,
+    state: stateName,
+    reason: state.terminated?.reason ?? state.waiting?.reason ?? null,
+    exitCode: state.terminated?.exitCode ?? null,
+  };
+}
+
+/** Builds a {@link PodView} from a Pod as the client library decodes it or as `kubectl get -o json` prints it. */
+export function toPodView(pod: V1Pod | Record<string, unknown>, cluster = ''): PodView {
+  const object = pod as V1Pod;
+  const metadata = object.metadata ?? {};
+  const spec = object.spec;
+  const status = object.status;
+  const scheduled = status?.conditions?.find((condition) => condition.type === 'PodScheduled');
+  const ready = status?.conditions?.find((condition) => condition.type === 'Ready');
+  return {
+    cluster,
+    namespace: metadata.namespace ?? 'default',
+    name: metadata.name ?? '',
+    uid: metadata.uid ?? `${metadata.namespace ?? 'default'}/${metadata.name ?? ''}`,
+    resourceVersion: metadata.resourceVersion ?? null,
+    creationTimestamp: toIso(metadata.creationTimestamp),
+    labels: stringMap(metadata.labels),
+    nodeName: spec?.nodeName ?? null,
+    phase: status?.phase ?? null,
+    owner: topOwner(metadata.ownerReferences),
+    requests: podRequests(spec),
+    schedulerName: spec?.schedulerName ?? null,
+    priorityClassName: spec?.priorityClassName ?? null,
+    scheduled: scheduled
+      ? {
+          status: scheduled.status,
+          reason: scheduled.reason ?? null,
+          message: scheduled.message ?? null,
+          lastTransitionTime: toIso(scheduled.lastTransitionTime),
+        }
+      : null,
+    ready: ready?.status ?? null,
+    containerStatuses: (status?.containerStatuses ?? []).map(containerStatus),
+    initContainerStatuses: (status?.initContainerStatuses ?? []).map(containerStatus),
+  };
+}
+
+function topOwner(references: NonNullable<V1Pod['metadata']>['ownerReferences']): PodView['owner'] {
+  if (!references || references.length === 0) return null;
+  const owner = references.find((reference) => reference.controller) ?? references[0]!;
+  // A ReplicaSet named <deployment>-<pod-template-hash> belongs to a Deployment.
+  if (owner.kind === 'ReplicaSet') {
+    const match = /^(.*)-[a-z0-9]{5,10}$/.exec(owner.name);
+    if (match) return { kind: 'Deployment', name: match[1]! };
+  }
+  return { kind: owner.kind, name: owner.name };
+}
+
+/** Parses a Kubernetes quantity (`500m`, `16Gi`, `8`) into a number in base units. */
+export function parseQuantity(quantity: string | number | undefined | null): number {
+  if (quantity === undefined || quantity === null) return 0;
+  if (typeof quantity === 'number') return quantity;
+  const match = /^([+-]?[0-9.]+(?:[eE][+-]?\d+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/.exec(quantity.trim());
+  if (!match) return Number.NaN;
+  const value = Number(match[1]);
+  const suffix = match[2] ?? '';
+  const factors: Record<string, number> = {
+    '': 1,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
+  };
+  return value * (factors[suffix] ?? 1);
+}
+
+function podRequests(spec: V1Pod['spec']): Record<string, string> {
+  if (!spec) return {};
+  const sum = new Map<string, number>();
+  for (const container of spec.containers ?? []) {
+    const requests = { ...(container.resources?.limits ?? {}), ...(container.resources?.requests ?? {}) };
+    for (const [name, value] of Object.entries(requests)) {
+      sum.set(name, (sum.get(name) ?? 0) + parseQuantity(String(value)));
+    }
+  }
+  for (const container of spec.initContainers ?? []) {
+    const requests = { ...(container.resources?.limits ?? {}), ...(container.resources?.requests ?? {}) };
+    for (const [name, value] of Object.entries(requests)) {
+      const parsed = parseQuantity(String(value));
+      if (parsed > (sum.get(name) ?? 0)) sum.set(name, parsed);
+    }
+  }
+  const out: Record<string, string> = {};
+  for (const [name, value] of sum) out[name] = String(Number(value.toPrecision(12)));
+  return out;
+}
+
+/** GPUs a pod requests (`nvidia.com/gpu`, or another `*\/gpu` extended resource). */
+export function gpuRequest(pod: PodView): number {
+  let total = 0;
+  for (const [name, value] of Object.entries(pod.requests)) {
+    if (name === 'nvidia.com/gpu' || /\/gpu$/.test(name)) total += Number(value);
+  }
+  return total;
+}

@@ -1,0 +1,5 @@
+import type { Migration } from '../db.js';
+import { coreMigration } from './001-core.js';
+import { maintenanceMigration } from './002-maintenance.js';
+
+export const migrations: Migration[] = [coreMigration, maintenanceMigration];
