@@ -2,7 +2,7 @@ import type { Migration } from '../db.js';
 
 export const maintenanceMigration: Migration = {
   version: 2,
-  name: 'maintenances, per-node recovery, vendor notices',
+  name: 'maintenances and per-node recovery',
   up: `
     CREATE TABLE maintenances (
       id TEXT PRIMARY KEY,
@@ -36,19 +36,6 @@ export const maintenanceMigration: Migration = {
       validated_at TEXT,
       updated_at TEXT NOT NULL,
       PRIMARY KEY (maintenance_id, cluster, node)
-    );
-
-    CREATE TABLE notices (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      received_at TEXT NOT NULL,
-      vendor TEXT,
-      format TEXT,
-      document TEXT NOT NULL,
-      events TEXT NOT NULL,
-      notes TEXT NOT NULL,
-      matched TEXT,
-      maintenance_id TEXT,
-      status TEXT NOT NULL
     );
   `,
 };

@@ -1,5 +1,6 @@
 import type { Migration } from '../db.js';
 import { coreMigration } from './001-core.js';
 import { maintenanceMigration } from './002-maintenance.js';
+import { noticesMigration } from './003-notices.js';
 
-export const migrations: Migration[] = [coreMigration, maintenanceMigration];
+export const migrations: Migration[] = [coreMigration, maintenanceMigration, noticesMigration];
