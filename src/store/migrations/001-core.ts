@@ -10,18 +10,30 @@ export const coreMigration: Migration = {
       cluster TEXT NOT NULL,
       team TEXT,
       cause TEXT NOT NULL,
+      channel TEXT NOT NULL,
       state TEXT NOT NULL CHECK (state IN ('open', 'acknowledged', 'escalated', 'snoozed', 'resolved')),
       escalation_level INTEGER NOT NULL DEFAULT 0,
+      escalated_by TEXT,
+      escalated_at TEXT,
+      waiting_since TEXT NOT NULL,
       acknowledged_by TEXT,
       acknowledged_at TEXT,
       snoozed_until TEXT,
+      snoozed_by TEXT,
       maintenance_id TEXT,
+      pod_count INTEGER NOT NULL,
+      reported_count INTEGER NOT NULL,
       summary TEXT NOT NULL,
+      snapshot TEXT NOT NULL,
+      rendered_hash TEXT,
+      reply_seq INTEGER NOT NULL DEFAULT 0,
       opened_at TEXT NOT NULL,
       updated_at TEXT NOT NULL,
-      resolved_at TEXT
+      resolved_at TEXT,
+      resolved_by TEXT
     );
     CREATE UNIQUE INDEX alerts_open_group ON alerts (group_key) WHERE state <> 'resolved';
+    CREATE INDEX alerts_cluster_state ON alerts (cluster, state);
 
     CREATE TABLE timeline (
       id INTEGER PRIMARY KEY AUTOINCREMENT,

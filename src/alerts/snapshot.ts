@@ -1,0 +1,99 @@
+import type { MaintenanceLink } from '../maintenance/link.js';
+import type { Cause } from './cause.js';
+import type { PendingGroup, WorkloadCount } from './grouping.js';
+
+/** How many entries of each list an alert keeps; the counts keep the full totals. */
+export const SNAPSHOT_LIMITS = { workloads: 10, nodes: 30, namespaces: 10, breakdown: 8 } as const;
+
+/**
+ * What an alert message shows about its group, bounded in size so a group of thousands of pods stores and
+ * renders in constant space. Stored with the alert, so Slack actions can re-render the message without
+ * the fleet.
+ */
+export interface AlertSnapshot {
+  cluster: string;
+  team: string;
+  cause: Cause;
+  podCount: number;
+  since: string | null;
+  namespaces: string[];
+  namespaceCount: number;
+  /** The largest workloads, most pods first. */
+  workloads: WorkloadCount[];
+  workloadCount: number;
+  blocking: {
+    kind: string;
+    summary: string | null;
+    nodes: string[];
+    nodeCount: number;
+    breakdown: { label: string; count: number }[];
+  };
+  /** The maintenance whose nodes block the group, once its window has ended. */
+  maintenance: {
+    id: string;
+    title: string;
+    nodesInScope: number;
+    stillCordoned: number;
+    validated: number;
+  } | null;
+}
+
+/** Reduces a group and its maintenance link to the bounded snapshot an alert stores. */
+export function summariseGroup(group: PendingGroup, link: MaintenanceLink | null): AlertSnapshot {
+  return {
+    cluster: group.cluster,
+    team: group.team,
+    cause: group.cause,
+    podCount: group.pods.length,
+    since: group.since,
+    namespaces: group.namespaces.slice(0, SNAPSHOT_LIMITS.namespaces),
+    namespaceCount: group.namespaces.length,
+    workloads: group.workloads.slice(0, SNAPSHOT_LIMITS.workloads),
+    workloadCount: group.workloads.length,
+    blocking: {
+      kind: group.blocking.kind,
+      summary: group.blocking.summary,
+      nodes: group.blocking.nodes.slice(0, SNAPSHOT_LIMITS.nodes),
+      nodeCount: group.blocking.nodes.length,
+      breakdown: group.blocking.breakdown.slice(0, SNAPSHOT_LIMITS.breakdown),
+    },
+    maintenance: link
+      ? {
+          id: link.maintenanceId,
+          title: link.title,
+          nodesInScope: link.nodesInScope.length,
+          stillCordoned: link.stillCordoned,
+          validated: link.validated,
+        }
+      : null,
+  };
+}
+
+/**
+ * Identifies what kind of explanation the alert gives, without its counts: a change of this key (nodes
+ * went from cordoned to missing GPUs, or a maintenance is now named) is worth a thread reply, while
+ * a node count that moves by one is not.
+ */
+export function explanationKey(snapshot: AlertSnapshot): string {
+  return `${snapshot.blocking.kind}|${snapshot.maintenance?.id ?? ''}`;
+}
+
+/** One-line summary stored with the alert and used as the message's fallback text. */
+export function summaryLine(snapshot: AlertSnapshot): string {
+  const pods = snapshot.podCount === 1 ? '1 pod' : `${snapshot.podCount} pods`;
+  const detail = maintenanceSentence(snapshot) ?? snapshot.blocking.summary ?? snapshot.cause.text;
+  return `${pods} pending on ${snapshot.cluster} (team ${snapshot.team}): ${detail}`;
+}
+
+/** Names the maintenance behind the blocking nodes, such as "24 nodes of MX-12 still cordoned, validation passed on 20 of them". */
+export function maintenanceSentence(snapshot: AlertSnapshot): string | null {
+  const maintenance = snapshot.maintenance;
+  if (!maintenance) return null;
+  const cordoned = maintenance.stillCordoned === 1 ? '1 node' : `${maintenance.stillCordoned} nodes`;
+  const validated = `validation passed on ${maintenance.validated} of them`;
+  if (snapshot.cause.category === 'unschedulable' || maintenance.stillCordoned > 0) {
+    return `${cordoned} of ${maintenance.id} still cordoned, ${validated}`;
+  }
+  const inScope = maintenance.nodesInScope === 1 ? '1 blocking node is' : `${maintenance.nodesInScope} blocking nodes are`;
+  return `${inScope} in ${maintenance.id}, ${validated}`;
+}
