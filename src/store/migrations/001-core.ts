@@ -56,6 +56,7 @@ export const coreMigration: Migration = {
       posted_at TEXT,
       updated_at TEXT
     );
+    CREATE UNIQUE INDEX slack_messages_ts ON slack_messages (channel, ts) WHERE ts IS NOT NULL;
 
     CREATE TABLE outbox (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -66,6 +67,9 @@ export const coreMigration: Migration = {
       payload TEXT NOT NULL,
       state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'inflight', 'sent', 'superseded', 'dead')),
       attempts INTEGER NOT NULL DEFAULT 0,
+      -- 1 when an attempt may have reached Slack (lost response, timeout, crash), so a post first looks
+      -- for itself by its metadata key before posting again.
+      uncertain INTEGER NOT NULL DEFAULT 0,
       next_attempt_at TEXT NOT NULL,
       last_error TEXT,
       created_at TEXT NOT NULL,
