@@ -1,0 +1,198 @@
+import type { WebClient } from '@slack/web-api';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { MessagePayload } from '../store/outbox.js';
+import { contentHash } from './content-hash.js';
+import { findPostedByKey, messageMetadata } from './message-metadata.js';
+import type { OutboxRow, OutboxRows, PostedRow } from './outbox-rows.js';
+
+/** Counts of what a dispatcher did since it was created. */
+export interface DispatcherStats {
+  /** Messages and thread replies posted. */
+  posted: number;
+  /** chat.update calls that changed a message. */
+  updated: number;
+  /** Pending edits dropped because a newer edit of the same message replaced them. */
+  coalesced: number;
+  /** Edits skipped because the message already showed that content. */
+  unchanged: number;
+  /** Posts whose earlier attempt was found in Slack by its metadata, so they were not posted again. */
+  recovered: number;
+  ephemeral: number;
+  retried: number;
+  dead: number;
+}
+
+/** A Web API call of an outbox row failed; `row` is the row that made it (after coalescing). */
+export class CallFailure extends Error {
+  constructor(
+    readonly row: OutboxRow,
+    override readonly cause: unknown,
+  ) {
+    super(`Slack call for ${row.kind} ${row.messageKey} failed`);
+    this.name = 'CallFailure';
+  }
+}
+
+/** A row that cannot be delivered whatever is retried, such as an ephemeral without a user. */
+export class UndeliverableRow extends Error {
+  constructor(
+    readonly row: OutboxRow,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UndeliverableRow';
+  }
+}
+
+export interface DeliveryContext {
+  client: WebClient;
+  rows: OutboxRows;
+  clock: Clock;
+  log: Logger;
+  stats: DispatcherStats;
+  /** The row this delivery moved to inflight, once it has. */
+  claimed: OutboxRow | undefined;
+  /** Called right before chat.postMessage or chat.update, so the channel's pacing counts from there. */
+  paced(): void;
+}
+
+/** chat.postMessage arguments the payload's `options` may not override. */
+const RESERVED = new Set(['channel', 'ts', 'text', 'blocks', 'thread_ts', 'metadata', 'user']);
+/** chat.update takes these of a post's options; the rest (unfurls, reply_broadcast, author) apply to posts only. */
+const UPDATE_OPTIONS = new Set(['attachments', 'link_names', 'parse', 'file_ids']);
+
+async function call<T>(row: OutboxRow, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new CallFailure(row, error);
+  }
+}
+
+function shown(payload: MessagePayload): MessagePayload {
+  return payload.blocks === undefined ? { text: payload.text } : { text: payload.text, blocks: payload.blocks };
+}
+
+function options(payload: MessagePayload, allowed?: Set<string>): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(payload.options ?? {})) {
+    if (RESERVED.has(name) || (allowed && !allowed.has(name))) continue;
+    picked[name] = value;
+  }
+  return picked;
+}
+
+/**
+ * Delivers one due outbox row. Throws {@link CallFailure} when a Web API call fails and
+ * {@link UndeliverableRow} for a row no retry can fix; database errors propagate unchanged.
+ */
+export async function deliver(row: OutboxRow, ctx: DeliveryContext): Promise<void> {
+  if (row.kind === 'ephemeral') return deliverEphemeral(row, ctx);
+  const posted = ctx.rows.posted(row.messageKey);
+  if (posted) return deliverEdit(row, posted, ctx);
+  if (row.kind === 'update') throw new Error(`update ${row.messageKey} was selected before its message was posted`);
+  return deliverPost(row, ctx);
+}
+
+function parentOf(row: OutboxRow, ctx: DeliveryContext): PostedRow | undefined {
+  if (row.threadKey === null) return undefined;
+  const parent = ctx.rows.posted(row.threadKey);
+  if (!parent) throw new Error(`${row.kind} ${row.messageKey} was selected before its parent ${row.threadKey} was posted`);
+  return parent;
+}
+
+/** Posts a message or thread reply once; an uncertain earlier attempt is first looked for by its metadata. */
+async function deliverPost(row: OutboxRow, ctx: DeliveryContext): Promise<void> {
+  const parent = row.kind === 'reply' ? parentOf(row, ctx) : undefined;
+  if (!ctx.rows.claim(row.id)) return;
+  ctx.claimed = row;
+  const channel = parent?.channel ?? row.channel;
+  const record = (ts: string): void =>
+    ctx.rows.recordPosted(
+      row.id,
+      { key: row.messageKey, channel, ts, threadTs: parent?.ts, contentHash: contentHash(row.payload), shows: shown(row.payload) },
+      ctx.clock.now().toISOString(),
+    );
+  if (row.uncertain) {
+    const found = await call(row, () => findPostedByKey(ctx.client, { channel, key: row.messageKey, threadTs: parent?.ts }));
+    if (found) {
+      record(found);
+      ctx.stats.recovered += 1;
+      ctx.log.info({ messageKey: row.messageKey, channel, ts: found }, 'found an earlier post in Slack; recorded it instead of posting again');
+      return;
+    }
+  }
+  const metadata = row.payload.options?.metadata;
+  ctx.paced();
+  const result = await call(row, () =>
+    ctx.client.chat.postMessage({
+      ...options(row.payload),
+      channel,
+      text: row.payload.text,
+      ...(row.payload.blocks ? { blocks: row.payload.blocks } : {}),
+      ...(parent ? { thread_ts: parent.ts } : {}),
+      metadata: messageMetadata(row.messageKey, metadata),
+    } as Parameters<WebClient['chat']['postMessage']>[0]),
+  );
+  record(result.ts!);
+  ctx.stats.posted += 1;
+}
+
+/**
+ * Edits a posted message with the newest of its pending edits, superseding the older ones, and skips the
+ * call when the message already shows that content.
+ */
+async function deliverEdit(row: OutboxRow, posted: PostedRow, ctx: DeliveryContext): Promise<void> {
+  const nowIso = ctx.clock.now().toISOString();
+  const group = ctx.rows.pendingEdits(row.messageKey, nowIso);
+  if (!group.some((pending) => pending.id === row.id)) group.push(row);
+  const newest = group.reduce((latest, pending) => (pending.id > latest.id ? pending : latest));
+  const superseded = group.filter((pending) => pending.id !== newest.id).map((pending) => pending.id);
+  if (!ctx.rows.claimNewest(superseded, newest.id)) return;
+  ctx.claimed = newest;
+  ctx.stats.coalesced += superseded.length;
+  const hash = contentHash(newest.payload);
+  if (hash === posted.contentHash) {
+    ctx.rows.markSent(newest.id, nowIso);
+    ctx.stats.unchanged += 1;
+    return;
+  }
+  const metadata = newest.payload.options?.metadata;
+  ctx.paced();
+  await call(newest, () =>
+    ctx.client.chat.update({
+      ...options(newest.payload, UPDATE_OPTIONS),
+      channel: posted.channel,
+      ts: posted.ts,
+      text: newest.payload.text,
+      ...(newest.payload.blocks ? { blocks: newest.payload.blocks } : {}),
+      ...(metadata !== undefined ? { metadata: messageMetadata(newest.messageKey, metadata) } : {}),
+    } as Parameters<WebClient['chat']['update']>[0]),
+  );
+  ctx.rows.recordEdited(newest.id, newest.messageKey, hash, shown(newest.payload), ctx.clock.now().toISOString());
+  ctx.stats.updated += 1;
+}
+
+/** Posts an ephemeral message to `options.user`, in the thread of `threadKey` when one is named. */
+async function deliverEphemeral(row: OutboxRow, ctx: DeliveryContext): Promise<void> {
+  const user = row.payload.options?.user;
+  if (typeof user !== 'string' || user === '') {
+    throw new UndeliverableRow(row, `ephemeral ${row.messageKey} has no options.user: name the user who should see it`);
+  }
+  const parent = parentOf(row, ctx);
+  if (!ctx.rows.claim(row.id)) return;
+  ctx.claimed = row;
+  await call(row, () =>
+    ctx.client.chat.postEphemeral({
+      ...options(row.payload),
+      channel: parent?.channel ?? row.channel,
+      user,
+      text: row.payload.text,
+      ...(row.payload.blocks ? { blocks: row.payload.blocks } : {}),
+      ...(parent ? { thread_ts: parent.ts } : {}),
+    } as Parameters<WebClient['chat']['postEphemeral']>[0]),
+  );
+  ctx.rows.markSent(row.id, ctx.clock.now().toISOString());
+  ctx.stats.ephemeral += 1;
+}

@@ -1,0 +1,292 @@
+import type { WebClient } from '@slack/web-api';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { Db } from '../store/db.js';
+import { CallFailure, type DeliveryContext, type DispatcherStats, deliver, UndeliverableRow } from './deliver.js';
+import { type OutboxRow, OutboxRows } from './outbox-rows.js';
+import { classifySlackError } from './slack-errors.js';
+
+export type { DispatcherStats } from './deliver.js';
+
+export interface DispatcherOptions {
+  db: Db;
+  /**
+   * Client for chat.* calls. Build it with `createDispatchClient`: the dispatcher does its own retries, so
+   * the client must not retry (`retryConfig: { retries: 0 }`), must reject 429s (`rejectRateLimitedCalls`)
+   * and needs a request `timeout`.
+   */
+  client: WebClient;
+  /** Stamps `sent_at` and `slack_messages` times and decides which rows are due. Pacing uses real time. */
+  clock: Clock;
+  log: Logger;
+  /** Real time between two chat.postMessage or chat.update calls in one channel; default 1000 ms. */
+  minIntervalMsPerChannel?: number;
+  /** Calls in flight at once across all channels; default 4. */
+  maxConcurrentCalls?: number;
+  /** First retry delay, doubled per attempt up to `maxRetryDelayMs`; defaults 1000 ms and 60000 ms. */
+  retryBaseMs?: number;
+  maxRetryDelayMs?: number;
+  /** How often the outbox is read for rows enqueued without `wake()`; default 1000 ms. */
+  pollIntervalMs?: number;
+  /** Attempts an ephemeral gets before it is marked dead; default 5, because a late ephemeral is noise. */
+  ephemeralAttempts?: number;
+}
+
+interface Lane {
+  busy: boolean;
+  /** performance.now() before which the next paced call waits. */
+  nextCallAt: number;
+  /** performance.now() until which Slack's Retry-After holds the lane. */
+  blockedUntil: number;
+}
+
+/**
+ * The only code that calls Slack's chat methods: it delivers outbox rows in order per channel, one call
+ * in flight per channel, paced, retried and coalesced, so that a crash at any point loses nothing and
+ * repeats nothing.
+ *
+ * Every post carries `metadata: { event_type: 'pitstop_message', event_payload: { key } }`; a post that may
+ * have reached Slack before a crash or a lost response is looked up by that key before it is posted again.
+ */
+export class Dispatcher {
+  readonly stats: DispatcherStats = { posted: 0, updated: 0, coalesced: 0, unchanged: 0, recovered: 0, ephemeral: 0, retried: 0, dead: 0 };
+  private readonly rows: OutboxRows;
+  private readonly log: Logger;
+  private readonly lanes = new Map<string, Lane>();
+  /** performance.now() before which a failed row is not retried. */
+  private readonly retryAt = new Map<number, number>();
+  private readonly tasks = new Set<Promise<void>>();
+  private readonly waitingNoted = new Set<number>();
+  private drainWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  private running = false;
+  private active = 0;
+  private wakeQueued = false;
+  private timer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.rows = new OutboxRows(options.db);
+    this.log = options.log.child({ component: 'dispatcher' });
+  }
+
+  /** Recovers rows left in flight by a previous run, then starts delivering. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.recoverInflight();
+    this.pollTimer = setInterval(() => this.pump(), this.options.pollIntervalMs ?? 1000);
+    this.pollTimer.unref();
+    this.log.info('dispatcher started');
+    this.pump();
+  }
+
+  /** Stops taking rows and waits for the calls in flight; pending drain() calls reject. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearTimeout(this.timer);
+    clearInterval(this.pollTimer);
+    await Promise.allSettled([...this.tasks]);
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const waiter of waiters) waiter.reject(new Error('dispatcher stopped before the outbox drained'));
+    this.log.info({ stats: this.stats }, 'dispatcher stopped');
+  }
+
+  /** Tells the dispatcher that rows were enqueued, so it reads the outbox now instead of at the next poll. */
+  wake(): void {
+    if (!this.running || this.wakeQueued) return;
+    this.wakeQueued = true;
+    setImmediate(() => {
+      this.wakeQueued = false;
+      this.pump();
+    });
+  }
+
+  /**
+   * Resolves when no row is due, waiting for a retry or in flight. Rows that wait for a message that was
+   * never posted do not hold it up. Retryable failures are retried forever, so against an unreachable
+   * Slack this never resolves.
+   */
+  drain(): Promise<void> {
+    if (!this.running) return Promise.reject(new Error('Dispatcher.drain() needs a started dispatcher: call start() first'));
+    return new Promise((resolve, reject) => {
+      this.drainWaiters.push({ resolve, reject });
+      this.wake();
+    });
+  }
+
+  private recoverInflight(): void {
+    for (const row of this.rows.inflight()) {
+      if (row.kind === 'ephemeral') {
+        this.markDead(row, 'in flight when the dispatcher stopped; not sent again because Slack cannot tell whether it arrived');
+        continue;
+      }
+      const uncertain = row.kind === 'post' || row.kind === 'reply';
+      this.rows.resetInflight(row.id, uncertain);
+      this.log.info({ outboxId: row.id, messageKey: row.messageKey, kind: row.kind }, 'resuming a row left in flight');
+    }
+  }
+
+  /** Launches the first ready row of every idle lane and schedules the next look. */
+  private pump(): void {
+    if (!this.running) return;
+    clearTimeout(this.timer);
+    let due: OutboxRow[];
+    try {
+      due = this.rows.due(this.options.clock.now().toISOString());
+    } catch (error) {
+      this.log.error({ err: error }, 'reading the outbox failed; trying again at the next poll');
+      return;
+    }
+    const now = performance.now();
+    const seen = new Set<string>();
+    let nextLookAt = Number.POSITIVE_INFINITY;
+    for (const row of due) {
+      const laneKey = row.kind === 'ephemeral' ? `ephemeral:${row.channel}` : row.channel;
+      if (seen.has(laneKey) || this.waitsForMessage(row)) continue;
+      seen.add(laneKey);
+      const lane = this.lane(laneKey);
+      if (lane.busy || this.active >= (this.options.maxConcurrentCalls ?? 4)) continue;
+      const readyAt = Math.max(lane.nextCallAt, lane.blockedUntil, this.retryAt.get(row.id) ?? 0);
+      if (readyAt > now) {
+        nextLookAt = Math.min(nextLookAt, readyAt);
+        continue;
+      }
+      this.launch(lane, row);
+    }
+    if (seen.size === 0 && this.active === 0) this.resolveDrain();
+    if (nextLookAt < Number.POSITIVE_INFINITY) this.timer = setTimeout(() => this.pump(), nextLookAt - now);
+  }
+
+  /** Returns the key of the message this row needs posted first: the one it edits, or its thread's parent. */
+  private awaitedMessage(row: OutboxRow): string | undefined {
+    if (row.kind === 'post') return undefined;
+    if (row.kind !== 'ephemeral' && this.rows.posted(row.messageKey)) return undefined;
+    if (row.kind === 'update') return row.messageKey;
+    if (row.threadKey !== null && !this.rows.posted(row.threadKey)) return row.threadKey;
+    return undefined;
+  }
+
+  /** True when the row must wait for another message's post; logs once when nothing will post that message. */
+  private waitsForMessage(row: OutboxRow): boolean {
+    const awaited = this.awaitedMessage(row);
+    if (awaited === undefined) return false;
+    if (!this.waitingNoted.has(row.id) && !this.rows.hasOpenPost(awaited)) {
+      this.waitingNoted.add(row.id);
+      this.log.warn(
+        { outboxId: row.id, messageKey: row.messageKey, kind: row.kind, awaited },
+        `${row.kind} ${row.messageKey} waits for message ${awaited}, which has no post pending; it is sent once that message is posted`,
+      );
+    }
+    return true;
+  }
+
+  private lane(key: string): Lane {
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { busy: false, nextCallAt: 0, blockedUntil: 0 };
+      this.lanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  private launch(lane: Lane, row: OutboxRow): void {
+    lane.busy = true;
+    this.active += 1;
+    const task = this.run(lane, row).finally(() => {
+      lane.busy = false;
+      this.active -= 1;
+      this.tasks.delete(task);
+      this.pump();
+    });
+    this.tasks.add(task);
+  }
+
+  private async run(lane: Lane, row: OutboxRow): Promise<void> {
+    const interval = this.options.minIntervalMsPerChannel ?? 1000;
+    const ctx: DeliveryContext = {
+      client: this.options.client,
+      rows: this.rows,
+      clock: this.options.clock,
+      log: this.log,
+      stats: this.stats,
+      claimed: undefined,
+      paced: () => {
+        lane.nextCallAt = performance.now() + interval;
+      },
+    };
+    try {
+      await deliver(row, ctx);
+      this.retryAt.delete(row.id);
+    } catch (error) {
+      this.settleFailure(lane, ctx.claimed ?? row, error);
+    }
+  }
+
+  private settleFailure(lane: Lane, row: OutboxRow, error: unknown): void {
+    try {
+      if (error instanceof CallFailure) this.handleFailure(lane, error.row, error.cause);
+      else if (error instanceof UndeliverableRow) this.markDead(error.row, error.message);
+      else this.handleInternalError(row, error);
+    } catch (recordError) {
+      this.log.error(
+        { err: recordError, cause: error, outboxId: row.id, messageKey: row.messageKey },
+        'could not record a failed delivery; the next start resumes the row',
+      );
+    }
+  }
+
+  private handleFailure(lane: Lane, row: OutboxRow, cause: unknown): void {
+    const failure = classifySlackError(cause);
+    const attempt = row.attempts + 1;
+    const ephemeralAttempts = this.options.ephemeralAttempts ?? 5;
+    if (!failure.retryable || (row.kind === 'ephemeral' && attempt >= ephemeralAttempts)) {
+      this.markDead(row, failure.description);
+      return;
+    }
+    const now = performance.now();
+    const delay = failure.retryAfterMs ?? this.backoff(attempt);
+    if (failure.retryAfterMs !== undefined) lane.blockedUntil = now + failure.retryAfterMs;
+    this.retryAt.set(row.id, now + delay);
+    this.rows.markRetry(row.id, failure.description, failure.uncertain && (row.kind === 'post' || row.kind === 'reply'));
+    this.stats.retried += 1;
+    this.log.warn(
+      { outboxId: row.id, messageKey: row.messageKey, channel: row.channel, kind: row.kind, attempt, retryInMs: Math.round(delay), error: failure.description },
+      `Slack call for ${row.kind} ${row.messageKey} failed; retrying`,
+    );
+  }
+
+  /** A database error or a bug: the row goes back to pending (a post as uncertain) so a later attempt can finish it. */
+  private handleInternalError(row: OutboxRow, error: unknown): void {
+    this.log.error({ err: error, outboxId: row.id, messageKey: row.messageKey, kind: row.kind }, 'delivering an outbox row failed');
+    try {
+      this.rows.resetInflight(row.id, row.kind === 'post' || row.kind === 'reply');
+      this.retryAt.set(row.id, performance.now() + this.backoff(row.attempts + 1));
+    } catch (resetError) {
+      this.log.error({ err: resetError, outboxId: row.id }, 'could not return the row to pending; the next start resumes it');
+    }
+  }
+
+  private markDead(row: OutboxRow, reason: string): void {
+    this.rows.markDead(row.id, reason);
+    this.retryAt.delete(row.id);
+    this.stats.dead += 1;
+    this.log.error(
+      { outboxId: row.id, messageKey: row.messageKey, channel: row.channel, kind: row.kind, error: reason },
+      `outbox ${row.kind} ${row.messageKey} is dead: ${reason}`,
+    );
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.options.retryBaseMs ?? 1000;
+    const capped = Math.min(this.options.maxRetryDelayMs ?? 60_000, base * 2 ** (attempt - 1));
+    return capped * (0.8 + Math.random() * 0.4);
+  }
+
+  private resolveDrain(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const waiter of waiters) waiter.resolve();
+  }
+}

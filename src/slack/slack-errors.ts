@@ -1,0 +1,62 @@
+import { ErrorCode } from '@slack/web-api';
+
+/** How the dispatcher should treat a failed Web API call. */
+export interface CallFailureKind {
+  retryable: boolean;
+  /** The call may have taken effect (lost response, timeout, 5xx), so a post must look for itself first. */
+  uncertain: boolean;
+  /** Delay Slack asked for with Retry-After. */
+  retryAfterMs?: number;
+  /** Error name and detail for `last_error` and the log, such as `invalid_blocks: must be less than 3001 …`. */
+  description: string;
+}
+
+/** Slack error names worth retrying; every other platform error is permanent. */
+const RETRYABLE_ERRORS = new Set(['ratelimited', 'rate_limited', 'internal_error', 'fatal_error', 'request_timeout', 'service_unavailable']);
+
+/** Errors Slack documents as "it's possible some aspect of the operation succeeded". */
+const MAYBE_APPLIED_ERRORS = new Set(['internal_error', 'fatal_error']);
+
+/** Network errors that mean the request never reached the server. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+interface WebApiError {
+  code?: string;
+  message?: string;
+  retryAfter?: number;
+  statusCode?: number;
+  data?: { error?: string; errors?: string[] };
+  original?: { code?: string; message?: string };
+}
+
+/** Classifies an error thrown by @slack/web-api's WebClient (7.x error codes). */
+export function classifySlackError(error: unknown): CallFailureKind {
+  const failure = (error ?? {}) as WebApiError;
+  switch (failure.code) {
+    case ErrorCode.RateLimitedError: {
+      const seconds = failure.retryAfter ?? 1;
+      return { retryable: true, uncertain: false, retryAfterMs: seconds * 1000, description: `ratelimited (Retry-After ${seconds} s)` };
+    }
+    case ErrorCode.PlatformError: {
+      const name = failure.data?.error ?? 'unknown_error';
+      const detail = failure.data?.errors?.length ? `: ${failure.data.errors.join('; ')}` : '';
+      return { retryable: RETRYABLE_ERRORS.has(name), uncertain: MAYBE_APPLIED_ERRORS.has(name), description: `${name}${detail}` };
+    }
+    case ErrorCode.RequestError: {
+      const networkCode = failure.original?.code;
+      const reason = failure.original?.message ?? failure.message ?? 'request failed';
+      return {
+        retryable: true,
+        uncertain: networkCode === undefined || !NOT_SENT_CODES.has(networkCode),
+        description: `request failed: ${reason}`,
+      };
+    }
+    case ErrorCode.HTTPError: {
+      const status = failure.statusCode ?? 0;
+      const retryable = status >= 500 || status === 408;
+      return { retryable, uncertain: retryable, description: `HTTP ${status}` };
+    }
+    default:
+      return { retryable: false, uncertain: false, description: failure.message ?? String(error) };
+  }
+}
