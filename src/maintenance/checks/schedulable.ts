@@ -1,0 +1,23 @@
+import { check } from './format.js';
+import type { CheckContext, ValidationCheck } from './types.js';
+
+/** The node is not cordoned. A cordon that predates the maintenance belongs to someone else and is also a hold. */
+export function checkSchedulable(ctx: CheckContext): ValidationCheck {
+  const name = 'schedulable';
+  if (ctx.unschedulable === null) {
+    return check(name, 'unknown', 'The object does not show spec.unschedulable.', ['schedulable_unknown']);
+  }
+  if (!ctx.unschedulable) return check(name, 'pass', 'Not cordoned.');
+  const owner = cordonOwnerText(ctx);
+  const earlier = ctx.before?.unschedulable === true ? ' It was already cordoned before the maintenance.' : '';
+  return check(name, 'fail', `spec.unschedulable is true: the node is cordoned${owner}.${earlier}`, ['cordoned']);
+}
+
+/** Names who cordoned the node when a `<prefix>cordon-by` label (NVSentinel) says so. */
+function cordonOwnerText(ctx: CheckContext): string {
+  const labels = ctx.node.labels;
+  const byKey = Object.keys(labels).find((key) => key.endsWith('/cordon-by'));
+  if (byKey === undefined) return '';
+  const reason = labels[byKey.replace(/cordon-by$/, 'cordon-reason')];
+  return ` by ${labels[byKey]}${reason ? ` (${reason})` : ''}`;
+}
