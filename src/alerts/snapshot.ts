@@ -89,11 +89,13 @@ export function summaryLine(snapshot: AlertSnapshot): string {
 export function maintenanceSentence(snapshot: AlertSnapshot): string | null {
   const maintenance = snapshot.maintenance;
   if (!maintenance) return null;
-  const cordoned = maintenance.stillCordoned === 1 ? '1 node' : `${maintenance.stillCordoned} nodes`;
-  const validated = `validation passed on ${maintenance.validated} of them`;
-  if (snapshot.cause.category === 'unschedulable' || maintenance.stillCordoned > 0) {
-    return `${cordoned} of ${maintenance.id} still cordoned, ${validated}`;
+  const inScope = maintenance.nodesInScope;
+  const nodes = inScope === 1 ? '1 node' : `${inScope} nodes`;
+  if (maintenance.stillCordoned === inScope) {
+    return `${nodes} of ${maintenance.id} still cordoned, validation passed on ${maintenance.validated} of them`;
   }
-  const inScope = maintenance.nodesInScope === 1 ? '1 blocking node is' : `${maintenance.nodesInScope} blocking nodes are`;
-  return `${inScope} in ${maintenance.id}, ${validated}`;
+  if (maintenance.stillCordoned > 0) {
+    return `${maintenance.stillCordoned} of ${nodes} of ${maintenance.id} still cordoned, validation passed on ${maintenance.validated} of the ${inScope}`;
+  }
+  return `${nodes} of ${maintenance.id} block these pods, validation passed on ${maintenance.validated} of them`;
 }
