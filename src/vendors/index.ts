@@ -38,7 +38,7 @@ export function adapterFor(vendor: Vendor): VendorAdapter {
 const KUBERNETES_NODE_FORMAT = 'kubernetes-node';
 
 /** Formats any vendor's notices may come in; they are tried after the vendor's own formats. */
-const SHARED_FORMATS = [GENERIC_FORMAT, ICAL_FORMAT, KUBERNETES_NODE_FORMAT];
+export const SHARED_FORMATS = [GENERIC_FORMAT, ICAL_FORMAT, KUBERNETES_NODE_FORMAT];
 
 /** Every vendor with its formats, for help text and error messages. */
 export function listFormats(): { vendor: Vendor; formats: string[] }[] {
