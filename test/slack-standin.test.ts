@@ -1,6 +1,7 @@
 import { ErrorCode, LogLevel, WebClient, type WebAPICallError } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type SlackStandIn, startSlackStandIn } from '../src/standins/slack-api.js';
+import { renderChannels } from '../src/standins/slack-render.js';
 
 const TOKEN = 'xoxb-test-token';
 
@@ -284,5 +285,44 @@ describe('Slack stand-in', () => {
     const posted = await client.chat.postMessage({ channel: 'C0WEST', text: 'x' });
     const link = await client.chat.getPermalink({ channel: 'C0WEST', message_ts: posted.ts! });
     expect(link.permalink).toBe(`${standIn.baseUrl}archives/C0WEST/p${posted.ts!.replace('.', '')}`);
+  });
+
+  it('renders channels as plain text', async () => {
+    const blocks = [
+      { type: 'header', text: { type: 'plain_text', text: '12 pods pending on gpu-east' } },
+      { type: 'section', text: { type: 'mrkdwn', text: 'Owned by <!subteam^S0GPU> &amp; <@U0ANA>' } },
+      { type: 'section', fields: [{ type: 'mrkdwn', text: '*Cluster*\ngpu-east' }, { type: 'mrkdwn', text: '*Reason*\nInsufficient' }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: 'MX-12 · <https://runbook.example/gpu|runbook>' }] },
+      {
+        type: 'actions',
+        elements: [
+          button('Acknowledge', { style: 'primary' }),
+          { type: 'static_select', placeholder: { type: 'plain_text', text: 'Snooze' }, options: [{ text: { type: 'plain_text', text: '1h' }, value: '1h' }] },
+          { type: 'overflow', options: [{ text: { type: 'plain_text', text: 'Open ticket' }, value: 'ticket' }] },
+        ],
+      },
+    ];
+    const parent = await client.chat.postMessage({ channel: 'C0EAST', text: '12 pods pending', blocks });
+    await client.chat.postMessage({ channel: 'C0EAST', text: 'Acknowledged by <@U0ANA>', thread_ts: parent.ts! });
+    const text = renderChannels(standIn, { channelNames: ['#gpu-east', 'gpu-west'] });
+
+    expect(text.split('\n')[0]).toBe('#gpu-east (C0EAST)');
+    expect(text).toContain('# 12 pods pending on gpu-east');
+    expect(text).toContain('Owned by @gpu-oncall & @ana');
+    expect(text).toContain('*Cluster* gpu-east    *Reason* Insufficient');
+    expect(text).toContain('MX-12 · runbook (https://runbook.example/gpu)');
+    expect(text).toContain('[Acknowledge] [Snooze ▾] [⋯]');
+    expect(text).toContain('↳ 1 reply');
+    expect(text).toContain('Acknowledged by @ana');
+    expect(text).toContain('#gpu-west (C0WEST)\n  (no messages)');
+  });
+
+  it('renders the latest version of an edited message', async () => {
+    const posted = await client.chat.postMessage({ channel: 'C0EAST', text: 'open', blocks: [section('*open*')] });
+    await client.chat.update({ channel: 'C0EAST', ts: posted.ts!, text: 'acknowledged', blocks: [section('*acknowledged*')] });
+    const text = renderChannels(standIn, { channelNames: ['gpu-east'] });
+    expect(text).toContain('*acknowledged*');
+    expect(text).not.toContain('*open*');
+    expect(text).toContain('edited 1×');
   });
 });

@@ -52,6 +52,8 @@ export interface KubeStandIn {
   openWatches(): number;
   /** Breaks every open watch, by resetting the connection (default) or ending the stream; returns how many. */
   dropWatches(mode?: DropMode): number;
+  /** Answers the next `count` requests with HTTP `code` (default 503) and a Status body, as an outage would. */
+  failNext(count: number, code?: number): void;
   /** Drops the write history, so watches from any earlier resourceVersion get 410 Gone and must relist. */
   compact(): void;
   close(): Promise<void>;
@@ -80,10 +82,11 @@ export async function startKubeStandIn(options: KubeStandInOptions = {}): Promis
   const store = new ObjectStore(options.historyLimit ?? 10_000, options.clock ?? systemClock);
   const watches = new WatchRegistry();
   const requests: KubeRequestRecord[] = [];
+  const faults = { remaining: 0, code: 503 };
   const certificate = await createServingCertificate('pitstop-kube-stand-in');
   const server = createServer(
     { cert: certificate.cert, key: certificate.key },
-    createKubeHandler({ store, token, watches, requests }),
+    createKubeHandler({ store, token, watches, requests, faults }),
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -147,6 +150,12 @@ export async function startKubeStandIn(options: KubeStandInOptions = {}): Promis
     requests,
     openWatches: () => watches.size,
     dropWatches: (mode = 'reset') => watches.drop(mode),
+    failNext(count, code = 503) {
+      if (!Number.isInteger(count) || count < 0) throw new Error(`invalid failure count ${count}: expected a whole number`);
+      if (!Number.isInteger(code) || code < 400 || code > 599) throw new Error(`invalid failure code ${code}: expected 400-599`);
+      faults.remaining = count;
+      faults.code = code;
+    },
     compact: () => store.compact(),
     async close() {
       watches.drop('reset');

@@ -12,6 +12,8 @@ export interface KubeRequestRecord {
   method: string;
   path: string;
   query: Record<string, string>;
+  /** Wall-clock time the request arrived, in epoch milliseconds. */
+  receivedAt: number;
   /** HTTP status sent; `undefined` while the response (a watch, say) is still open. */
   status?: number;
 }
@@ -27,7 +29,16 @@ export interface HandlerContext {
   token: string;
   watches: WatchRegistry;
   requests: KubeRequestRecord[];
+  /** Requests still to fail with `code` before the stand-in answers normally again. */
+  faults: { remaining: number; code: number };
 }
+
+const FAULT_REASONS: Record<number, string> = {
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
 
 /** Builds the request listener of the stand-in: bearer-token auth, then list, watch, get and patch routes. */
 export function createKubeHandler(context: HandlerContext) {
@@ -37,6 +48,7 @@ export function createKubeHandler(context: HandlerContext) {
       method: request.method ?? 'GET',
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
+      receivedAt: Date.now(),
     };
     context.requests.push(record);
     response.on('finish', () => (record.status = response.statusCode));
@@ -65,6 +77,11 @@ async function route(
   response: ServerResponse,
   url: URL,
 ): Promise<void> {
+  if (context.faults.remaining > 0) {
+    context.faults.remaining--;
+    const code = context.faults.code;
+    throw new StatusError(code, FAULT_REASONS[code] ?? 'InternalError', `injected failure with HTTP ${code}`);
+  }
   if (!authorized(request, context.token)) {
     throw new StatusError(401, 'Unauthorized', 'Unauthorized');
   }

@@ -35,7 +35,8 @@ export function parseWatchQuery(params: URLSearchParams): WatchQuery {
 export type DropMode = 'reset' | 'end';
 
 interface ActiveWatch {
-  response: ServerResponse;
+  /** Stops sending events and closes the stream cleanly (`end`) or by destroying the connection (`reset`). */
+  close(mode: DropMode): void;
 }
 
 /** Open watch responses, so tests can break them all at once. */
@@ -57,11 +58,7 @@ export class WatchRegistry {
   /** Breaks every open watch: `reset` destroys the connection, `end` closes the stream cleanly. */
   drop(mode: DropMode): number {
     const watches = [...this.active];
-    for (const watch of watches) {
-      if (mode === 'end') watch.response.end();
-      else watch.response.socket?.destroy();
-      this.active.delete(watch);
-    }
+    for (const watch of watches) watch.close(mode);
     return watches.length;
   }
 }
@@ -126,7 +123,9 @@ export function handleWatch(
     expired = error;
   }
   response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
-  const send = (event: WatchEvent) => response.write(`${JSON.stringify(event)}\n`);
+  const send = (event: WatchEvent) => {
+    if (!response.writableEnded && !response.destroyed) response.write(`${JSON.stringify(event)}\n`);
+  };
   if (expired) {
     send({ type: 'ERROR', object: statusBody(410, 'Expired', expired.message) });
     response.end();
@@ -144,14 +143,18 @@ export function handleWatch(
     }
     if (query.allowBookmarks) send(bookmark(target, revision));
   });
-  const timer = setTimeout(() => response.end(), query.timeoutSeconds * 1000);
-  timer.unref();
-  const watch: ActiveWatch = { response };
-  registry.add(watch);
-  const finish = () => {
-    unsubscribe();
-    clearTimeout(timer);
-    registry.delete(watch);
+  const watch: ActiveWatch = {
+    close(mode) {
+      unsubscribe();
+      clearTimeout(timer);
+      registry.delete(watch);
+      if (response.writableEnded || response.destroyed) return;
+      if (mode === 'end') response.end();
+      else response.destroy();
+    },
   };
-  response.on('close', finish);
+  const timer = setTimeout(() => watch.close('end'), query.timeoutSeconds * 1000);
+  timer.unref();
+  registry.add(watch);
+  response.on('close', () => watch.close('end'));
 }

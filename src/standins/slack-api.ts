@@ -61,6 +61,8 @@ export interface SlackStandIn {
   /** The server's root, ending in `/`. */
   readonly baseUrl: string;
   readonly identity: Identity;
+  /** The configured channels, in configuration order. */
+  readonly channels: readonly { id: string; name: string }[];
   /** Every call received, in order, including rejected ones. */
   readonly calls: readonly SlackCall[];
   /** Top-level messages of a channel (id or name), oldest first, deleted ones left out. */
@@ -108,6 +110,7 @@ class StandInServer implements SlackStandIn {
     appId: 'A0PITSTOP',
   };
   readonly calls: SlackCall[] = [];
+  readonly channels: { id: string; name: string }[];
   private readonly workspace: Workspace;
   private readonly env: MethodEnv;
   private readonly server = createServer((request, response) => void this.handle(request, response));
@@ -117,6 +120,7 @@ class StandInServer implements SlackStandIn {
   private readonly waiters = new Set<() => void>();
 
   constructor(private readonly options: SlackStandInOptions) {
+    this.channels = options.channels.map((channel) => ({ id: channel.id, name: channel.name }));
     this.workspace = new Workspace(options.channels, options.clock ?? { now: () => new Date() });
     this.env = {
       workspace: this.workspace,
