@@ -10,7 +10,7 @@ import {
   type SchedulingEventReading,
   type SchedulingReading,
 } from '../k8s/scheduler-message.js';
-import { readPendingPod, type PendingPodReading } from '../k8s/scheduler-pod.js';
+import { readPendingPod, type PendingPodReading, type PodSkipReason } from '../k8s/scheduler-pod.js';
 import { readAll, type CliCommand, type CliIo } from './io.js';
 
 const USAGE = `usage: pitstop explain [--json] [MESSAGE...]
@@ -32,7 +32,7 @@ class InputError extends Error {}
 
 type Json = Record<string, unknown>;
 
-/** What the input holds, once decoded. */
+/** Decoded input: a message, one object, or the pods and events of a list. */
 type ExplainInput =
   | { kind: 'message'; message: string }
   | { kind: 'pod'; pod: Json }
@@ -157,6 +157,12 @@ function eventHeading(event: SchedulingEventReading): string {
   return `${event.object ?? 'event'} ${event.reason ?? ''}${count}:\n`.replace(/ :\n$/, ':\n');
 }
 
+const POD_SKIP_LABELS: Record<PodSkipReason, string> = {
+  scheduled: 'pods that are scheduled',
+  'no PodScheduled condition': 'pods without a PodScheduled condition',
+  'PodScheduled=False without a message': 'pods with PodScheduled=False but no message',
+};
+
 /** Reads every entry of a list; pods and events that hold nothing to explain are counted as skipped. */
 function readListEntries(list: Extract<ExplainInput, { kind: 'list' }>) {
   const pods: PendingPodReading[] = [];
@@ -164,7 +170,7 @@ function readListEntries(list: Extract<ExplainInput, { kind: 'list' }>) {
   for (const pod of list.pods) {
     const result = readPendingPod(pod);
     if (result.ok) pods.push(result.value);
-    else skipped.set(`pods: ${result.skipped}`, (skipped.get(`pods: ${result.skipped}`) ?? 0) + 1);
+    else skipped.set(POD_SKIP_LABELS[result.skipped], (skipped.get(POD_SKIP_LABELS[result.skipped]) ?? 0) + 1);
   }
   const events = list.events.map((event) => readSchedulingEvent(event));
   return { pods, events, skipped };
@@ -181,7 +187,7 @@ function writeList(list: Extract<ExplainInput, { kind: 'list' }>, options: Optio
     for (const pod of pods) io.stdout.write(podHeading(pod) + readingLines(pod.reading, '  '));
     for (const event of events) io.stdout.write(eventHeading(event) + readingLines(event.reading, '  '));
     if (pods.length + events.length === 0) io.stdout.write('no pending pod or scheduling event in the input\n');
-    for (const [label, count] of skipped) io.stdout.write(`skipped ${count} ${label}\n`);
+    for (const [label, count] of skipped) io.stdout.write(`skipped ${label}: ${count}\n`);
   }
   return pods.length + events.length > 0 ? 0 : 1;
 }
@@ -206,7 +212,7 @@ function writeSingle(input: Exclude<ExplainInput, { kind: 'list' }>, options: Op
   return 0;
 }
 
-/** `pitstop explain`: reads a scheduler message, Pod, pod list or Event and says why pods are pending. */
+/** `pitstop explain`: reads a scheduler message, Pod, pod list or Event and explains why pods are pending. */
 export const explainCommand: CliCommand = async (argv, io) => {
   try {
     const options = parseOptions(argv);

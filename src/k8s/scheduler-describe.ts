@@ -124,7 +124,7 @@ function headline(reading: SchedulingReading): string | null {
   }
 }
 
-/** Notes where the counts do not add up to the total, which happens for real and misleads readers. */
+/** Notes where counts overlap (a node fails several checks) or fall short of the total (nodes rejected without a reason). */
 function countNotes(reading: SchedulingReading, noun: [string, string]): string[] {
   if (reading.totalNodes === null || reading.reasons.length === 0) return [];
   if (reading.reasons.some((reason) => reason.nodes === null)) return [];

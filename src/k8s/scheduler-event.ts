@@ -1,4 +1,4 @@
-/** What an Event object says about a scheduling failure, read from either Events API. */
+/** Facts an Event object records about a scheduling failure, read from either Events API. */
 export interface SchedulingEventFacts {
   /** `message` (core/v1) or `note` (events.k8s.io/v1). */
   message: string;

@@ -10,7 +10,7 @@ import {
   trimJoiners,
 } from './scheduler-text.js';
 
-/** What a message body reads as, before the frame's facts are added. */
+/** Reading of a message body, before the frame's facts are added. */
 export interface BodyReading {
   totalNodes: number | null;
   reasons: SchedulingReason[];
@@ -49,8 +49,8 @@ function readReasonList(text: string, source: ReasonSource): SchedulingReason[] 
 }
 
 /**
- * Reads the PostFilter part after "preemption: ". Its own list counts the nodes where preemption
- * would not help and the nodes with no victims; other entries are reasons the dry run still hit.
+ * Reads the PostFilter part after "preemption: ". Its list counts the nodes where preemption would
+ * not help and the nodes with no victims. Other entries are reasons the dry run still hit.
  */
 function readPreemption(text: string, mainTotal: number): PreemptionReading {
   const preemption: PreemptionReading = {

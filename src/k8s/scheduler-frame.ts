@@ -13,7 +13,7 @@ export interface MessageFrame {
 
 interface Wrapper {
   pattern: RegExp;
-  /** Returns the inner text and records what the wrapper said on the frame. */
+  /** Returns the inner text and records the wrapper's facts (pod, component, notes) on the frame. */
   unwrap(match: RegExpExecArray, frame: MessageFrame): string;
 }
 

@@ -3,7 +3,7 @@ import { unwrapMessage } from './scheduler-frame.js';
 import { eventFacts, type SchedulingEventFacts } from './scheduler-event.js';
 import { readMessageBody } from './scheduler-forms.js';
 
-/** Why a node (or, for the autoscaler, a node group) rejected a pod, or why admission held it back. */
+/** Category of the reason a node (for the autoscaler, a node group) rejected a pod, or admission held it back. */
 export type ReasonCategory =
   | 'insufficient_resource'
   | 'untolerated_taint'
@@ -45,7 +45,7 @@ export const REASON_CATEGORIES: readonly ReasonCategory[] = [
   'other',
 ];
 
-/** What a ResourceQuota admission error prints about one quota. Quantities stay as printed. */
+/** Usage of one quota as a ResourceQuota admission error prints it, with quantities as printed. */
 export interface QuotaUsage {
   name: string;
   requested: Record<string, string>;
@@ -91,7 +91,7 @@ export interface PreemptionReading {
   text: string;
 }
 
-/** Which grammar a message was read with. */
+/** Grammar a message was read with. */
 export type MessageForm =
   | 'nodes-available'
   | 'legacy-predicates'
@@ -175,7 +175,7 @@ export interface SchedulingEventReading extends SchedulingEventFacts {
 
 /**
  * Reads a FailedScheduling (or NotTriggerScaleUp, FailedCreate, Kueue or Volcano) event, core/v1 or
- * events.k8s.io/v1, into a reading of its message. Throws an Error when the object has no message.
+ * events.k8s.io/v1, into a reading of its message. Throws an EventMessageError when the object has no message.
  */
 export function readSchedulingEvent(event: unknown): SchedulingEventReading {
   const facts = eventFacts(event);

@@ -15,7 +15,7 @@ export interface PendingPodReading {
   reading: SchedulingReading;
 }
 
-/** Why a pod has nothing to explain. */
+/** Reason a pod has nothing to explain. */
 export type PodSkipReason = 'scheduled' | 'no PodScheduled condition' | 'PodScheduled=False without a message';
 
 export type PodReadingResult = { ok: true; value: PendingPodReading } | { ok: false; pod: string; skipped: PodSkipReason };
@@ -29,8 +29,8 @@ function controllerOwner(pod: V1Pod): string | null {
 }
 
 /**
- * Counts GPUs only where the object shows container resources at all: a pasted manifest cut before
- * `resources` says nothing about the request, which is not the same as requesting none.
+ * Counts GPUs only where the object shows container resources at all, because a pasted manifest cut
+ * before `resources` gives no request, which is not the same as requesting none.
  */
 function shownGpuRequest(pod: V1Pod, podLike: PodLike): number | null {
   const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
@@ -40,8 +40,8 @@ function shownGpuRequest(pod: V1Pod, podLike: PodLike): number | null {
 
 /**
  * Reads a Pod (as the client library decodes it or as `kubectl get -o json` prints it) into the
- * reading of its PodScheduled=False condition message, which holds the full text, where events
- * are cut at 1024 bytes.
+ * reading of its PodScheduled=False condition message. The condition contains the full text, where
+ * events are cut at 1024 bytes.
  */
 export function readPendingPod(podLike: PodLike): PodReadingResult {
   const pod = podLike as V1Pod;

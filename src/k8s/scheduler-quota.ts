@@ -2,7 +2,7 @@ import type { QuotaUsage, SchedulingReason } from './scheduler-message.js';
 import { splitTopLevel, trimJoiners } from './scheduler-text.js';
 import { parseQuantity } from './views.js';
 
-/** The resource a quota entry limits: `requests.nvidia.com/gpu` and `limits.cpu` limit `nvidia.com/gpu` and `cpu`. */
+/** Strips the `requests.`/`limits.` prefix of a quota entry: `requests.nvidia.com/gpu` limits `nvidia.com/gpu`. */
 export function quotaResource(name: string): string {
   return name.replace(/^(?:requests|limits)\./, '');
 }

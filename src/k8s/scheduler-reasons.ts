@@ -1,6 +1,6 @@
 import type { ReasonCategory, SchedulingReason } from './scheduler-message.js';
 
-/** What one reason text means, without its count and raw text. */
+/** Meaning of one reason text, without its count and raw text. */
 export type ReasonMeaning = Omit<SchedulingReason, 'nodes' | 'text'>;
 
 /** The component whose list a reason came from: it decides what an unknown reason means. */
@@ -132,14 +132,14 @@ function readTaint(text: string): ReasonMeaning | null {
 interface PhraseRule {
   pattern: RegExp;
   category: ReasonCategory;
-  /** Capture group that holds the resource name. */
+  /** Capture group that contains the resource name. */
   resourceGroup?: number;
 }
 
 /**
  * Phrase rules in the order they must be tried. Gang rules come before the cordon rule because
- * Volcano writes "tasks in gang unschedulable"; quota rules come before the resource rule because
- * Kueue writes "insufficient unused quota for cpu"; volume rules come before the DRA rule because
+ * Volcano writes "tasks in gang unschedulable". Quota rules come before the resource rule because
+ * Kueue writes "insufficient unused quota for cpu". Volume rules come before the DRA rule because
  * a PersistentVolumeClaim is also a claim.
  */
 const PHRASE_RULES: PhraseRule[] = [
@@ -224,8 +224,8 @@ function readPluginReason(text: string, source: ReasonSource): ReasonMeaning | n
 
 /**
  * Reads the category, and the resource or taint where the text names one, of one reason as a
- * scheduler, autoscaler, queue or admission controller printed it. Reasons the autoscaler prints that
- * no rule knows are its own; elsewhere they are `other`.
+ * scheduler, autoscaler, queue or admission controller printed it. Autoscaler reasons that no rule
+ * matches are its own (`autoscaler`), Kueue ones are queue admission (`gang_or_queue`), others `other`.
  */
 export function classifyReason(text: string, source: ReasonSource = 'scheduler'): ReasonMeaning {
   const plugin = readPluginReason(text, source);
@@ -240,5 +240,6 @@ export function classifyReason(text: string, source: ReasonSource = 'scheduler')
     const resourceText = rule.resourceGroup === undefined ? undefined : match[rule.resourceGroup];
     return resourceText === undefined ? { category: rule.category } : { category: rule.category, resource: normalizeResource(resourceText) };
   }
-  return { category: source === 'autoscaler' ? 'autoscaler' : 'other' };
+  if (source === 'autoscaler') return { category: 'autoscaler' };
+  return { category: source === 'kueue' ? 'gang_or_queue' : 'other' };
 }
