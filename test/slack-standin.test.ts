@@ -194,7 +194,7 @@ describe('Slack stand-in', () => {
     for (const text of ['one', 'two', 'three']) await client.chat.postMessage({ channel: 'C0EAST', text });
     const error = await failure(client.chat.postMessage({ channel: 'C0EAST', text: 'four' }));
     expect(error.code).toBe(ErrorCode.RateLimitedError);
-    expect(error.code === ErrorCode.RateLimitedError && error.retryAfter).toBeGreaterThanOrEqual(1);
+    expect((error as { retryAfter?: number }).retryAfter).toBeGreaterThanOrEqual(1);
     await expect(client.chat.postMessage({ channel: 'C0WEST', text: 'other channel' })).resolves.toMatchObject({ ok: true });
     expect(standIn.messages('C0EAST').map((message) => message.text)).toEqual(['one', 'two', 'three']);
   });

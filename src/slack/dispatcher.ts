@@ -36,7 +36,7 @@ interface Lane {
   busy: boolean;
   /** performance.now() before which the next paced call waits. */
   nextCallAt: number;
-  /** performance.now() until which Slack's Retry-After holds the lane. */
+  /** performance.now() until which Slack's Retry-After blocks the lane. */
   blockedUntil: number;
 }
 
@@ -45,7 +45,7 @@ interface Lane {
  * in flight per channel, paced, retried and coalesced, so that a crash at any point loses nothing and
  * repeats nothing.
  *
- * Every post carries `metadata: { event_type: 'pitstop_message', event_payload: { key } }`; a post that may
+ * Every post carries `metadata: { event_type: 'pitstop_message', event_payload: { key } }`. A post that may
  * have reached Slack before a crash or a lost response is looked up by that key before it is posted again.
  */
 export class Dispatcher {
@@ -257,7 +257,7 @@ export class Dispatcher {
     );
   }
 
-  /** A database error or a bug: the row goes back to pending (a post as uncertain) so a later attempt can finish it. */
+  /** Returns a row to pending after a database error or a bug (a post as uncertain), so a later attempt can finish it. */
   private handleInternalError(row: OutboxRow, error: unknown): void {
     this.log.error({ err: error, outboxId: row.id, messageKey: row.messageKey, kind: row.kind }, 'delivering an outbox row failed');
     try {

@@ -1,6 +1,6 @@
 import { ErrorCode } from '@slack/web-api';
 
-/** How the dispatcher should treat a failed Web API call. */
+/** The dispatcher's reading of a failed Web API call. */
 export interface CallFailureKind {
   retryable: boolean;
   /** The call may have taken effect (lost response, timeout, 5xx), so a post must look for itself first. */
@@ -12,7 +12,14 @@ export interface CallFailureKind {
 }
 
 /** Slack error names worth retrying; every other platform error is permanent. */
-const RETRYABLE_ERRORS = new Set(['ratelimited', 'rate_limited', 'internal_error', 'fatal_error', 'request_timeout', 'service_unavailable']);
+const RETRYABLE_ERRORS = new Set([
+  'ratelimited',
+  'rate_limited',
+  'internal_error',
+  'fatal_error',
+  'request_timeout',
+  'service_unavailable',
+]);
 
 /** Errors Slack documents as "it's possible some aspect of the operation succeeded". */
 const MAYBE_APPLIED_ERRORS = new Set(['internal_error', 'fatal_error']);

@@ -44,9 +44,9 @@ export interface SlackCall {
 }
 
 /**
- * A failure to inject into the next calls of a method. `error`, `status` and `rateLimited` answer before
- * the call takes effect. `dropResponse` applies the call and then closes the connection unanswered, the
- * lost response that makes a post's outcome unknown; `holdResponse` applies it and never answers.
+ * A failure to inject into the next calls of a method. `error`, `status` and `rateLimited` respond before
+ * the call takes effect. `dropResponse` applies the call and then closes the connection without a
+ * response, so the client cannot tell whether the post arrived. `holdResponse` applies it and never responds.
  */
 export type StandInFault =
   | { error: string }

@@ -65,7 +65,7 @@ const history: MethodHandler = (args, env) => {
   };
 };
 
-/** The parent message first, then its replies oldest first. */
+/** Lists a thread: the parent message first, then its replies oldest first. */
 const replies: MethodHandler = (args, env) => {
   const channel = requireChannel(args, env);
   const ts = args.required('ts');

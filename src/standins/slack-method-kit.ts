@@ -1,6 +1,6 @@
 import type { MessageMetadata, StandInMessage, Workspace } from './slack-workspace.js';
 
-/** A Web API error: the stand-in answers HTTP 200 `{ ok: false, error, ...extra }`, as Slack does. */
+/** A Web API error, sent as HTTP 200 `{ ok: false, error, ...extra }` as Slack does. */
 export class SlackApiError extends Error {
   constructor(
     readonly error: string,
@@ -70,7 +70,7 @@ export interface Identity {
   appId: string;
 }
 
-/** What every method handler can reach. */
+/** State and settings shared by every method handler. */
 export interface MethodEnv {
   workspace: Workspace;
   identity: Identity;

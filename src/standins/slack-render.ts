@@ -21,8 +21,8 @@ function isObject(value: unknown): value is Json {
  * indented below it.
  */
 export function renderChannels(standIn: SlackStandIn, options: RenderOptions = {}): string {
-  const wanted = options.channelNames ?? standIn.channels.map((channel) => channel.name);
-  const sections = wanted.map((reference) => {
+  const selected = options.channelNames ?? standIn.channels.map((channel) => channel.name);
+  const sections = selected.map((reference) => {
     const name = reference.replace(/^#/, '');
     const channel = standIn.channels.find((candidate) => candidate.name === name || candidate.id === name);
     if (!channel) return `#${name}\n${INDENT}(not a channel of this stand-in)\n`;
