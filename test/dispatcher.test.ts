@@ -9,7 +9,7 @@ import { createDispatchClient } from '../src/slack/client.js';
 import { Dispatcher, type DispatcherOptions } from '../src/slack/dispatcher.js';
 import { type SlackStandIn, type SlackStandInOptions, startSlackStandIn } from '../src/standins/slack-api.js';
 import { type Db, openStore } from '../src/store/db.js';
-import { enqueue, type OutboxItem, postedMessage } from '../src/store/outbox.js';
+import { enqueue, messageKeyAt, type OutboxItem, postedMessage, shownMessage } from '../src/store/outbox.js';
 
 const TOKEN = 'xoxb-dispatcher-test';
 const CHANNELS = [
@@ -102,6 +102,8 @@ describe('Dispatcher', () => {
     const [message] = standIn.messages('C0EAST');
     expect(message?.text).toBe('v3');
     expect(postedMessage(db, 'alert:1')).toEqual({ channel: 'C0EAST', ts: message?.ts });
+    expect(messageKeyAt(db, 'C0EAST', message!.ts)).toBe('alert:1');
+    expect(shownMessage(db, 'alert:1')?.text).toBe('v3');
     expect(instance.stats).toMatchObject({ posted: 1, updated: 1, coalesced: 1, dead: 0 });
   });
 

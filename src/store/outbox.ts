@@ -89,3 +89,23 @@ export function postedMessage(db: Db, messageKey: string): { channel: string; ts
     .get(messageKey);
   return row?.ts ? { channel: row.channel, ts: row.ts } : undefined;
 }
+
+/**
+ * Returns the content a posted message shows, as the dispatcher last sent it. Clicks on a message may
+ * carry no blocks (legacy attachments, ephemerals), so handlers rebuild cards from this stored copy.
+ */
+export function shownMessage(db: Db, messageKey: string): MessagePayload | undefined {
+  const row = db
+    .prepare<[string], { shows: string | null; ts: string | null }>('SELECT shows, ts FROM slack_messages WHERE key = ?')
+    .get(messageKey);
+  if (!row?.ts || row.shows === null) return undefined;
+  return JSON.parse(row.shows) as MessagePayload;
+}
+
+/** Returns the message key the dispatcher recorded for the message at this channel and ts. */
+export function messageKeyAt(db: Db, channel: string, ts: string): string | undefined {
+  const row = db
+    .prepare<[string, string], { key: string }>('SELECT key FROM slack_messages WHERE channel = ? AND ts = ?')
+    .get(channel, ts);
+  return row?.key;
+}
