@@ -246,6 +246,27 @@ describe('Slack stand-in', () => {
     expect((await platformError(client.views.open({ trigger_id: late, view }))).error).toBe('expired_trigger_id');
   });
 
+  it('stacks pushed views up to three', async () => {
+    const view = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'Step' }, blocks: [] };
+    const root = await client.views.open({ trigger_id: standIn.issueTriggerId(), view });
+    const withoutModal = await platformError(client.views.push({ trigger_id: standIn.issueTriggerId(), view }));
+    expect(withoutModal.error).toBe('invalid_arguments');
+    const second = await client.views.push({ trigger_id: standIn.issueTriggerId({ viewId: root.view!.id! }), view });
+    expect(second.view?.previous_view_id).toBe(root.view!.id);
+    expect(second.view?.root_view_id).toBe(root.view!.id);
+    await client.views.push({ trigger_id: standIn.issueTriggerId({ viewId: second.view!.id! }), view });
+    const fourth = await platformError(client.views.push({ trigger_id: standIn.issueTriggerId({ viewId: root.view!.id! }), view }));
+    expect(fourth.error).toBe('push_limit_reached');
+  });
+
+  it('filters history by oldest and latest', async () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((text) => standIn.postUserMessage('C0WEST', { user: 'U0ANA', text }));
+    const between = await client.conversations.history({ channel: 'C0WEST', oldest: a!.ts, latest: c!.ts });
+    expect(between.messages?.map((message) => message.text)).toEqual(['b']);
+    const inclusive = await client.conversations.history({ channel: 'C0WEST', oldest: a!.ts, latest: b!.ts, inclusive: true });
+    expect(inclusive.messages?.map((message) => message.text)).toEqual(['b', 'a']);
+  });
+
   it('rejects a modal title over 24 characters', async () => {
     const view = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 't'.repeat(25) }, blocks: [] };
     const error = await platformError(client.views.open({ trigger_id: standIn.issueTriggerId(), view }));

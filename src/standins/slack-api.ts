@@ -113,7 +113,10 @@ class StandInServer implements SlackStandIn {
   readonly channels: { id: string; name: string }[];
   private readonly workspace: Workspace;
   private readonly env: MethodEnv;
-  private readonly server = createServer((request, response) => void this.handle(request, response));
+  private readonly server = createServer((request, response) => {
+    // A request whose body never completes (the client went away) has no one left to answer.
+    this.handle(request, response).catch(() => response.destroy());
+  });
   private readonly sockets = new Set<Socket>();
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly faults = new Map<string, StandInFault[]>();
