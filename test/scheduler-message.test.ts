@@ -198,6 +198,16 @@ describe('kube-scheduler grammar', () => {
     expect(reading.reasons[3]!.taint).toEqual({ key: 'maintenance.example.com/nic', value: 'in-progress' });
   });
 
+  it('reads the 1.2 single-predicate form', () => {
+    const reading = parseSchedulerMessage('Failed for reason PodExceedsFreeCPU and possibly others');
+    expect(reading.reasons).toEqual([{ category: 'insufficient_resource', nodes: null, resource: 'cpu', text: 'PodExceedsFreeCPU' }]);
+  });
+
+  it('reads a quoted empty taint value', () => {
+    const reading = parseSchedulerMessage('0/4 nodes are available: 4 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: ""}');
+    expect(reading.reasons[0]!.taint).toEqual({ key: 'node-role.kubernetes.io/control-plane', value: '' });
+  });
+
   it('reads predicate-era condition wording', () => {
     const reading = parseSchedulerMessage('0/3 nodes are available: 1 node(s) had disk pressure, 2 node(s) were not ready.');
     expect(reading.reasons.map(reasonKey)).toEqual(['node_pressure x1', 'node_not_ready x2']);
@@ -248,6 +258,16 @@ describe('other components', () => {
     expect(reading.reasons.map((reason) => [reason.category, reason.resource, reason.flavor])).toEqual([
       ['quota', 'cpu', 'a100'],
       ['quota', 'memory', 'a100'],
+    ]);
+  });
+
+  it('reads each Kueue pod set', () => {
+    const reading = parseSchedulerMessage(
+      "couldn't assign flavors to pod set master: insufficient unused quota for nvidia.com/gpu in flavor h100, 8 more needed; couldn't assign flavors to pod set worker: insufficient quota for nvidia.com/gpu in flavor h100, request > maximum capacity (16 > 8)",
+    );
+    expect(reading.reasons.map((reason) => [reason.category, reason.resource, reason.podSet])).toEqual([
+      ['quota', 'nvidia.com/gpu', 'master'],
+      ['quota', 'nvidia.com/gpu', 'worker'],
     ]);
   });
 

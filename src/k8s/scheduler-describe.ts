@@ -112,7 +112,9 @@ function headline(reading: SchedulingReading): string | null {
         ? 'Karpenter will not launch a node for the pod'
         : 'cluster-autoscaler will not add a node for the pod';
     case 'scale-up':
-      return `cluster-autoscaler is adding nodes for the pod (${reading.notes[0] ?? 'pod triggered scale-up'})`;
+      return reading.component === 'karpenter'
+        ? `Karpenter is launching a node for the pod (${reading.notes[0] ?? ''})`
+        : `cluster-autoscaler is adding nodes for the pod (${reading.notes[0] ?? ''})`;
     case 'kueue':
       return 'Kueue has not admitted the workload';
     case 'gang':

@@ -199,19 +199,28 @@ function readAutoscalerSimulation(match: RegExpExecArray): BodyReading {
   };
 }
 
+const KUEUE_POD_SET = /^couldn't assign flavors to pod set ([^:]+):\s*/i;
+
 /**
- * Reads Kueue's "couldn't assign flavors to pod set S: R1, R2". Reasons are joined with ", " and
- * some contain ", " themselves ("in flavor f, 8 more needed"), so a piece that starts with a
- * quantity or "request >" continues the previous reason.
+ * Reads Kueue's "couldn't assign flavors to pod set S: R1, R2", one segment per pod set joined by
+ * "; ". Reasons are joined with ", " and some contain ", " themselves ("in flavor f, 8 more needed"),
+ * so a piece that starts with a quantity or "request >" continues the previous reason.
  */
-function readKueue(match: RegExpExecArray, text: string): BodyReading {
-  const [list = '', ...notes] = splitSentences(text.slice(match[0].length));
-  const reasons = splitTopLevel(list, /,\s+(?!\S+ more needed|request >)/g).map((item) => {
-    const read = reason(trimJoiners(item), null, 'kueue');
-    const flavor = /\bin flavor ([^\s,]+)/.exec(item)?.[1] ?? /^flavor (\S+)/.exec(item)?.[1];
-    return flavor ? { ...read, flavor } : read;
-  });
-  return { totalNodes: null, reasons, preemption: null, component: 'kueue', form: 'kueue', notes: [`pod set ${match[1]}`, ...notes] };
+function readKueue(_match: RegExpExecArray, text: string): BodyReading {
+  const result: BodyReading = { totalNodes: null, reasons: [], preemption: null, component: 'kueue', form: 'kueue', notes: [] };
+  for (const segment of splitTopLevel(text, /;\s+(?=couldn't assign flavors to pod set )/gi)) {
+    const header = KUEUE_POD_SET.exec(segment);
+    const podSet = header?.[1]?.trim();
+    const [list = '', ...notes] = splitSentences(header ? segment.slice(header[0].length) : segment);
+    for (const item of splitTopLevel(list, /,\s+(?!\S+ more needed|request >)/g)) {
+      const read = reason(trimJoiners(item), null, 'kueue');
+      const flavor = /\bin flavor ([^\s,]+)/.exec(item)?.[1] ?? /^flavor (\S+)/.exec(item)?.[1];
+      result.reasons.push({ ...read, ...(flavor ? { flavor } : {}), ...(podSet ? { podSet } : {}) });
+    }
+    if (podSet) result.notes.push(`pod set ${podSet}`);
+    result.notes.push(...notes);
+  }
+  return result;
 }
 
 /**
@@ -282,8 +291,9 @@ const FORMS: Form[] = [
   { pattern: /^pod didn't trigger scale-up(?:\s*\(([^)]*)\))?\s*:?\s*/i, read: readAutoscaler },
   { pattern: /^Pod (\S+) can't be scheduled on (\S+), predicate checking error:\s*([\s\S]*)$/i, read: (match) => readAutoscalerSimulation(match) },
   { pattern: /^pod triggered scale-up\b/i, read: readScaleUp },
+  { pattern: /^Pod should schedule on:/i, read: (match, text) => ({ ...readScaleUp(match, text), component: 'karpenter' }) },
   { pattern: /^Failed to schedule pod,\s*(?=incompatible with|all available instance types)/i, read: readKarpenter },
-  { pattern: /^couldn't assign flavors to pod set ([^:]+):\s*/i, read: readKueue },
+  { pattern: KUEUE_POD_SET, read: readKueue },
   { pattern: /^(\d+)\/(\d+) tasks in gang unschedulable:\s*/i, read: readGang },
   { pattern: /^(?:exceeded quota|failed quota|status unknown for quota|insufficient quota)\b/i, read: readQuota },
 ];

@@ -111,6 +111,14 @@ const WRAPPERS: Wrapper[] = [
     },
   },
   {
+    // kube-scheduler 1.0 to 1.2: "Failed for reason PodExceedsFreeCPU and possibly others".
+    pattern: /^Failed for reason (\S+?)(?: and possibly others)?\.?$/,
+    unwrap: (match, frame) => {
+      frame.component ??= 'kube-scheduler';
+      return match[1]!;
+    },
+  },
+  {
     pattern: /^pre-filter pod (\S+)\s+([\s\S]+)$/,
     unwrap: (match, frame) => {
       frame.pod = match[1]!;

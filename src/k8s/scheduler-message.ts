@@ -74,6 +74,8 @@ export interface SchedulingReason {
   plugin?: string;
   /** Kueue ResourceFlavor the reason refers to. */
   flavor?: string;
+  /** Kueue pod set the reason belongs to. */
+  podSet?: string;
   /** Karpenter NodePool the reason refers to. */
   nodePool?: string;
   quota?: QuotaUsage;

@@ -15,6 +15,8 @@ const NAMED_CHECKS: Record<string, ReasonCategory> = {
   noderesourcesfit: 'insufficient_resource',
   dynamicresources: 'insufficient_resource',
   podexceedsmaxpodnumber: 'too_many_pods',
+  podexceedsfreecpu: 'insufficient_resource',
+  podexceedsfreememory: 'insufficient_resource',
   podfitshostports: 'ports',
   podfitsports: 'ports',
   nodeports: 'ports',
@@ -112,7 +114,9 @@ export function parseTaint(text: string): SchedulingReason['taint'] | undefined 
     const inner = braced[1]!;
     const colon = inner.indexOf(':');
     if (colon < 0) return { key: inner.trim(), value: '' };
-    return { key: inner.slice(0, colon).trim(), value: inner.slice(colon + 1).trim() };
+    // Pastes of YAML-quoted output show an empty value as `""`.
+    const value = inner.slice(colon + 1).trim().replace(/^"(.*)"$/, '$1');
+    return { key: inner.slice(0, colon).trim(), value };
   }
   const printed = /(?:^|[\s"'])([A-Za-z0-9][\w./-]*)(?:=([^\s:"']*))?:(NoSchedule|PreferNoSchedule|NoExecute)\b/.exec(text);
   if (printed) return { key: printed[1]!, value: printed[2] ?? '', effect: printed[3]! };
@@ -155,10 +159,10 @@ const PHRASE_RULES: PhraseRule[] = [
   { pattern: /\b(?:ClusterQueue|LocalQueue|Workload)\b/, category: 'gang_or_queue' },
   { pattern: /^insufficient pods\b/i, category: 'too_many_pods' },
   { pattern: /^insufficient (\S+)/i, category: 'insufficient_resource', resourceGroup: 1 },
+  { pattern: /\bhad insufficient (\S+)/i, category: 'insufficient_resource', resourceGroup: 1 },
   { pattern: /didn't have enough resource: ([^,\s]+)/i, category: 'insufficient_resource', resourceGroup: 1 },
   { pattern: /requested number of devices unavailable for (\S+?)\.?(?:\s|$)/i, category: 'insufficient_resource', resourceGroup: 1 },
   { pattern: /^OutOf([a-z][\w./-]*)$/, category: 'insufficient_resource', resourceGroup: 1 },
-  { pattern: /^PodExceedsFree(CPU|Memory)$/, category: 'insufficient_resource', resourceGroup: 1 },
   { pattern: /resource fit failed|no instance type (?:satisfied|which had enough|has enough)/i, category: 'insufficient_resource' },
   { pattern: /too many pods|pod number exceeded/i, category: 'too_many_pods' },
   { pattern: /max volume count|volume count|volume limits?\b|attachable volumes?/i, category: 'volume_limits' },
