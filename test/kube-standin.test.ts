@@ -44,7 +44,11 @@ interface OpenWatch {
   waitFor(predicate: (events: OpenWatch['events']) => boolean): Promise<void>;
 }
 
-async function openWatch(config: KubeConfig, path: string, params: Record<string, unknown>): Promise<OpenWatch> {
+async function openWatch(
+  config: KubeConfig,
+  path: string,
+  params: Record<string, string | number | boolean | undefined>,
+): Promise<OpenWatch> {
   const events: OpenWatch['events'] = [];
   const waiters: (() => void)[] = [];
   let finish!: (error: unknown) => void;
@@ -273,7 +277,7 @@ describe('kube stand-in', () => {
   it('rejects malformed label selectors with 400', async () => {
     for (const selector of ['pool in (a', 'pool in a', '!', 'pool=a=b', 'pool==', 'bad key=x', 'pool=white space']) {
       const result = await core.listNode({ labelSelector: selector }).then(
-        () => ({ code: 200, body: {} }),
+        () => ({ code: 200, body: {} as Record<string, unknown> }),
         (error: ApiException<string>) => ({ code: error.code, body: JSON.parse(error.body) as Record<string, unknown> }),
       );
       if (selector === 'pool==') {
