@@ -51,9 +51,42 @@ function oneOf<T extends string>(field: string, value: unknown, allowed: readonl
   return undefined;
 }
 
+function stringList(value: unknown): string[] | undefined {
+  return Array.isArray(value) ? uniqueStrings(value) : undefined;
+}
+
+function statusMap(value: unknown, warnings: string[]): Record<string, EventStatus> | undefined {
+  const record = asRecord(value);
+  if (record === null) return undefined;
+  const statuses: Record<string, EventStatus> = {};
+  for (const [resource, status] of Object.entries(record)) {
+    const known = oneOf<EventStatus>(`perResourceStatus.${resource}`, status, EVENT_STATUSES, warnings);
+    if (known !== undefined) statuses[resource] = known;
+  }
+  return statuses;
+}
+
+/** Extra fields, read as `pitstop notice --json` prints them so that its output reads back unchanged. */
+function readExtras(event: Record<string, unknown>, warnings: string[]): Omit<VendorEvent, 'vendor' | 'eventId' | 'kind' | 'status' | 'notBefore' | 'notAfter' | 'resources' | 'durationSeconds' | 'canReschedule'> {
+  const nullableString = (value: unknown): string | null | undefined => (value === null ? null : (asString(value) ?? undefined));
+  return {
+    code: asString(event.code) ?? undefined,
+    description: asString(event.description) ?? undefined,
+    source: asString(event.source) ?? undefined,
+    latestStart:
+      event.latestStart === undefined ? undefined : readTime('latestStart', event.latestStart, 'RFC 3339', warnings),
+    reasons: stringList(event.reasons),
+    category: nullableString(event.category),
+    reason: nullableString(event.reason),
+    correlationToken: nullableString(event.correlationToken),
+    perResourceStatus: statusMap(event.perResourceStatus, warnings),
+  };
+}
+
 function readGenericEvent(raw: unknown, fallbackVendor: Vendor): VendorEvent {
   const event = asRecord(raw)!;
-  const warnings: string[] = [];
+  // Warnings of an earlier reading still hold: the values they name are still missing.
+  const warnings: string[] = stringList(event.warnings) ?? [];
   const vendor = event.vendor === undefined ? fallbackVendor : oneOf('vendor', event.vendor, VENDORS, warnings);
   const duration = event.durationSeconds;
   if (duration !== undefined && duration !== null && typeof duration !== 'number') {
@@ -71,14 +104,7 @@ function readGenericEvent(raw: unknown, fallbackVendor: Vendor): VendorEvent {
       durationSeconds: typeof duration === 'number' && duration >= 0 ? duration : null,
       canReschedule: readBoolean('canReschedule', event.canReschedule, warnings),
     },
-    {
-      code: asString(event.code) ?? undefined,
-      description: asString(event.description) ?? undefined,
-      source: asString(event.source) ?? undefined,
-      latestStart:
-        event.latestStart === undefined ? undefined : readTime('latestStart', event.latestStart, 'RFC 3339', warnings),
-      warnings,
-    },
+    { ...readExtras(event, warnings), warnings },
   );
 }
 
