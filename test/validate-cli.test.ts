@@ -35,8 +35,11 @@ function file(name: string, text: string): string {
 
 const NOW = '2026-03-02T10:00:00Z';
 
-/** A Node as `kubectl get nodes -o json` prints it. */
-function node(name: string, options: { gpus?: number; bootId?: string; rdma?: number; labels?: Record<string, string> } = {}) {
+/** Builds a Node as `kubectl get nodes -o json` prints it. */
+function node(
+  name: string,
+  options: { gpus?: number; bootId?: string; rdma?: number; labels?: Record<string, string> } = {},
+) {
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -49,9 +52,18 @@ function node(name: string, options: { gpus?: number; bootId?: string; rdma?: nu
     spec: { providerID: `aws:///us-east-1a/i-${name}` },
     status: {
       capacity: { 'nvidia.com/gpu': '8', 'rdma/rdma_shared_device_a': String(options.rdma ?? 63) },
-      allocatable: { 'nvidia.com/gpu': String(options.gpus ?? 8), 'rdma/rdma_shared_device_a': String(options.rdma ?? 63) },
+      allocatable: {
+        'nvidia.com/gpu': String(options.gpus ?? 8),
+        'rdma/rdma_shared_device_a': String(options.rdma ?? 63),
+      },
       conditions: [
-        { type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: '2026-03-02T09:59:00Z', lastTransitionTime: '2026-03-02T09:00:00Z' },
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'KubeletReady',
+          lastHeartbeatTime: '2026-03-02T09:59:00Z',
+          lastTransitionTime: '2026-03-02T09:00:00Z',
+        },
       ],
       nodeInfo: { bootID: options.bootId ?? 'boot-2' },
     },
@@ -62,13 +74,27 @@ function validatorPod(nodeName: string, ready: boolean) {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: `nvidia-operator-validator-${nodeName}`, namespace: 'gpu-operator', labels: { app: 'nvidia-operator-validator' } },
-    spec: { nodeName, containers: [{ name: 'nvidia-operator-validator', image: 'nvcr.io/nvidia/gpu-operator-validator' }] },
+    metadata: {
+      name: `nvidia-operator-validator-${nodeName}`,
+      namespace: 'gpu-operator',
+      labels: { app: 'nvidia-operator-validator' },
+    },
+    spec: {
+      nodeName,
+      containers: [{ name: 'nvidia-operator-validator', image: 'nvcr.io/nvidia/gpu-operator-validator' }],
+    },
     status: {
       phase: ready ? 'Running' : 'Pending',
       conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
       initContainerStatuses: [
-        { name: 'driver-validation', ready, restartCount: 0, image: '', imageID: '', state: ready ? { terminated: { exitCode: 0 } } : { waiting: { reason: 'PodInitializing' } } },
+        {
+          name: 'driver-validation',
+          ready,
+          restartCount: 0,
+          image: '',
+          imageID: '',
+          state: ready ? { terminated: { exitCode: 0 } } : { waiting: { reason: 'PodInitializing' } },
+        },
       ],
       containerStatuses: [],
     },
@@ -104,7 +130,16 @@ describe('pitstop validate', () => {
     };
     const out = await pitstop(['--json', '--now', NOW], JSON.stringify(list));
     expect(out.code).toBe(0);
-    const nodes = (JSON.parse(out.stdout) as { nodes: { name: string; verdict: string; reasons: string[]; checks: { name: string; result: string; evidence: string }[] }[] }).nodes;
+    const nodes = (
+      JSON.parse(out.stdout) as {
+        nodes: {
+          name: string;
+          verdict: string;
+          reasons: string[];
+          checks: { name: string; result: string; evidence: string }[];
+        }[];
+      }
+    ).nodes;
     expect(nodes.map((entry) => [entry.name, entry.verdict])).toEqual([
       ['gpu-a', 'not_ready'],
       ['gpu-b', 'ready'],
@@ -121,10 +156,21 @@ describe('pitstop validate', () => {
   });
 
   it('compares with the nodes from before', async () => {
-    const before = file('before.json', JSON.stringify({ kind: 'List', items: [node('gpu-a', { bootId: 'boot-1' }), node('gpu-gone', { bootId: 'boot-1' })] }));
-    const after = JSON.stringify({ kind: 'NodeList', items: [{ ...node('gpu-a', { gpus: 7, bootId: 'boot-1' }), kind: undefined }] });
+    const before = file(
+      'before.json',
+      JSON.stringify({
+        kind: 'List',
+        items: [node('gpu-a', { bootId: 'boot-1' }), node('gpu-gone', { bootId: 'boot-1' })],
+      }),
+    );
+    const after = JSON.stringify({
+      kind: 'NodeList',
+      items: [{ ...node('gpu-a', { gpus: 7, bootId: 'boot-1' }), kind: undefined }],
+    });
     const out = await pitstop(['--json', '--before', before, '--requires-reboot', '--now', NOW], after);
-    const [result] = (JSON.parse(out.stdout) as { nodes: { reasons: string[]; checks: { name: string; evidence: string }[] }[] }).nodes;
+    const [result] = (
+      JSON.parse(out.stdout) as { nodes: { reasons: string[]; checks: { name: string; evidence: string }[] }[] }
+    ).nodes;
     expect(result!.reasons).toEqual(['gpu_allocatable_short', 'boot_id_unchanged']);
     expect(result!.checks.find((check) => check.name === 'gpu-allocatable')!.evidence).toBe(
       'nvidia.com/gpu allocatable 7, was 8 before the maintenance.',
@@ -168,11 +214,26 @@ describe('pitstop validate on bad input', () => {
   it.each([
     ['invalid JSON', [], '{"kind": "Node",', 'stdin is not valid JSON'],
     ['empty input', [], '', 'stdin is empty'],
-    ['a pod list only', [], JSON.stringify({ kind: 'PodList', items: [validatorPod('gpu-a', true)] }), 'the input holds no Node objects'],
-    ['a node without a name', [], JSON.stringify({ kind: 'List', items: [{ kind: 'Node', metadata: {} }] }), 'item 0 is a Node without metadata.name'],
+    [
+      'a pod list only',
+      [],
+      JSON.stringify({ kind: 'PodList', items: [validatorPod('gpu-a', true)] }),
+      'the input contains no Node objects',
+    ],
+    [
+      'a node without a name',
+      [],
+      JSON.stringify({ kind: 'List', items: [{ kind: 'Node', metadata: {} }] }),
+      'item 0 is a Node without metadata.name',
+    ],
     ['an unknown option', ['--verbose'], '{}', "Unknown option '--verbose'"],
     ['an invalid time', ['--now', 'yesterday'], '{}', 'invalid --now "yesterday"'],
-    ['a missing before file', ['--before', '/nonexistent/before.json'], JSON.stringify(node('gpu-a')), 'cannot read --before /nonexistent/before.json: ENOENT'],
+    [
+      'a missing before file',
+      ['--before', '/nonexistent/before.json'],
+      JSON.stringify(node('gpu-a')),
+      'cannot read --before /nonexistent/before.json: ENOENT',
+    ],
   ])('rejects %s', async (_label, argv, stdin, message) => {
     const out = await pitstop(argv, stdin);
     expect(out.code).toBe(2);

@@ -48,10 +48,10 @@ const OPERAND_FACTS: Record<string, { app: string; inits: string[] }> = {
 const NARRATIVE_KEYS = new Set(['why']);
 
 /**
- * Turns a case's outside facts into what an operator's run has: configured RDMA resources become
- * `validation.rdmaResources`, an RDMA pool size known outside the object (a device-plugin policy) and "this is a GPU
- * node" become the snapshot from before the maintenance, and operand pod states become pods on the node. The run
- * happens when the object was captured, so `now` is the latest time the object shows.
+ * Turns a case's outside facts into the inputs an operator's run has. Configured RDMA resources become
+ * `validation.rdmaResources`. An RDMA pool size known outside the object (a device-plugin policy) and "this is a GPU
+ * node" become the snapshot from before the maintenance. Operand pod states become pods on the node. The run happens
+ * when the object was captured, so `now` is the latest time the object shows.
  */
 function runInputs(entry: NodeCase): ValidationInput {
   const context = entry.context ?? {};
@@ -86,7 +86,9 @@ function latestTime(object: unknown): Date {
 }
 
 describe('validateNode on pasted nodes', () => {
-  const cases = corpus.map((entry) => [entry.object.metadata ? (entry.object.metadata as { name: string }).name : entry.id, entry] as const);
+  const cases = corpus.map(
+    (entry) => [entry.object.metadata ? (entry.object.metadata as { name: string }).name : entry.id, entry] as const,
+  );
 
   it.each(cases)('%s gets the expected verdict and reasons', (_name, entry) => {
     const result = validateNode(toNodeView(entry.object), runInputs(entry));
@@ -128,7 +130,7 @@ interface NodeOptions {
   providerId?: string;
 }
 
-/** An 8x H100 node as `kubectl get node -o json` prints it, with node-problem-detector conditions. */
+/** Builds an 8x H100 node as `kubectl get node -o json` prints it, with node-problem-detector conditions. */
 function h100Node(options: NodeOptions = {}): NodeView {
   const gpus = String(options.gpus ?? 8);
   const ready = options.ready ?? { status: 'True', heartbeat: '2026-03-02T09:59:30Z', transition: RETURNED };
@@ -144,7 +146,9 @@ function h100Node(options: NodeOptions = {}): NodeView {
       reason: ready.status === 'True' ? 'KubeletReady' : 'NodeStatusUnknown',
       message: ready.status === 'True' ? 'kubelet is posting ready status' : 'Kubelet stopped posting node status.',
     },
-    ...(options.conditions ?? [npdCondition('KernelDeadlock', 'False', '2026-03-02T09:55:00Z', '2026-03-02T09:02:00Z')]),
+    ...(options.conditions ?? [
+      npdCondition('KernelDeadlock', 'False', '2026-03-02T09:55:00Z', '2026-03-02T09:02:00Z'),
+    ]),
   ];
   return toNodeView({
     apiVersion: 'v1',
@@ -192,23 +196,41 @@ function h100Node(options: NodeOptions = {}): NodeView {
 }
 
 function kubeletCondition(type: string, status: string, reason: string, heartbeat: string): Record<string, unknown> {
-  return { type, status, reason, message: reason, lastHeartbeatTime: heartbeat, lastTransitionTime: '2025-11-01T00:00:00Z' };
+  return {
+    type,
+    status,
+    reason,
+    message: reason,
+    lastHeartbeatTime: heartbeat,
+    lastTransitionTime: '2025-11-01T00:00:00Z',
+  };
 }
 
 function npdCondition(type: string, status: string, heartbeat: string, transition: string): Record<string, unknown> {
-  return { type, status, reason: status === 'True' ? type : `No${type}`, message: 'reported by node-problem-detector', lastHeartbeatTime: heartbeat, lastTransitionTime: transition };
+  return {
+    type,
+    status,
+    reason: status === 'True' ? type : `No${type}`,
+    message: 'reported by node-problem-detector',
+    lastHeartbeatTime: heartbeat,
+    lastTransitionTime: transition,
+  };
 }
 
-/** The same node before the maintenance: the earlier boot, 8 GPUs, 63 RDMA devices. */
+/** Snapshots the same node before the maintenance: the earlier boot, 8 GPUs, 63 RDMA devices. */
 function beforeSnapshot(options: NodeOptions = {}): NodeSnapshot {
   return snapshotNode(
-    h100Node({ bootId: 'boot-1', ready: { status: 'True', heartbeat: '2026-03-02T07:59:00Z', transition: '2025-12-01T00:00:00Z' }, ...options }),
+    h100Node({
+      bootId: 'boot-1',
+      ready: { status: 'True', heartbeat: '2026-03-02T07:59:00Z', transition: '2025-12-01T00:00:00Z' },
+      ...options,
+    }),
     config,
     new Date('2026-03-02T07:59:30Z'),
   );
 }
 
-/** A GPU operator pod on the node; not ready means stuck in its first init container. */
+/** Builds a GPU operator pod on the node. A pod that is not ready is stuck in its first init container. */
 function operandPod(app: string, nodeName: string, ready: boolean, namespace: string, inits: string[] = []): PodView {
   const initStatuses = inits.map((name, index) => ({
     name,
@@ -244,7 +266,9 @@ function operandPod(app: string, nodeName: string, ready: boolean, namespace: st
           image: 'nvcr.io/nvidia/operand',
           imageID: '',
           restartCount: 0,
-          state: ready ? { running: { startedAt: '2026-03-02T09:03:00Z' } } : { waiting: { reason: 'PodInitializing' } },
+          state: ready
+            ? { running: { startedAt: '2026-03-02T09:03:00Z' } }
+            : { waiting: { reason: 'PodInitializing' } },
         },
       ],
     },
@@ -301,14 +325,18 @@ describe('validateNode after a maintenance', () => {
     expect(result.verdict).toBe('not_ready');
     expect(result.reasons).toEqual(['gpu_allocatable_short']);
     expect(checkOf(result, 'ready').result).toBe('pass');
-    expect(checkOf(result, 'gpu-allocatable').evidence).toBe('nvidia.com/gpu allocatable 7, was 8 before the maintenance.');
+    expect(checkOf(result, 'gpu-allocatable').evidence).toBe(
+      'nvidia.com/gpu allocatable 7, was 8 before the maintenance.',
+    );
   });
 
   it('fails 7 of 8 GPUs without a snapshot from the count label', () => {
     const result = run(h100Node({ gpus: 7, gpuCapacity: 7 }), { before: null, maintenance: { startedAt: STARTED } });
     expect(result.verdict).toBe('not_ready');
     expect(checkOf(result, 'gpu-allocatable').reasons).toEqual(['gpu_allocatable_short']);
-    expect(checkOf(result, 'gpu-allocatable').evidence).toContain('nvidia.com/gpu allocatable 7 of 8 (label nvidia.com/gpu.count=8');
+    expect(checkOf(result, 'gpu-allocatable').evidence).toContain(
+      'nvidia.com/gpu allocatable 7 of 8 (label nvidia.com/gpu.count=8',
+    );
   });
 
   it('tells zero GPUs from a missing GPU resource', () => {
@@ -338,7 +366,10 @@ describe('validateNode after a maintenance', () => {
   });
 
   it('treats a zero GPU count right after boot as settling', () => {
-    const node = h100Node({ gpus: 0, ready: { status: 'True', heartbeat: '2026-03-02T09:03:00Z', transition: '2026-03-02T09:02:00Z' } });
+    const node = h100Node({
+      gpus: 0,
+      ready: { status: 'True', heartbeat: '2026-03-02T09:03:00Z', transition: '2026-03-02T09:02:00Z' },
+    });
     const early = run(node, { returnedAt: '2026-03-02T09:02:00Z', now: new Date('2026-03-02T09:04:00Z') });
     expect(checkOf(early, 'gpu-allocatable').result).toBe('unknown');
     expect(checkOf(early, 'gpu-allocatable').reasons).toEqual(['settling:gpu_allocatable_zero']);
@@ -348,7 +379,9 @@ describe('validateNode after a maintenance', () => {
 describe('validateNode on node conditions', () => {
   it('does not trust a False condition reset before the node came back', () => {
     // node-problem-detector wrote KernelDeadlock=False when it restarted before the reboot and has not reported since.
-    const node = h100Node({ conditions: [npdCondition('KernelDeadlock', 'False', '2026-03-02T08:30:00Z', '2026-03-02T08:30:00Z')] });
+    const node = h100Node({
+      conditions: [npdCondition('KernelDeadlock', 'False', '2026-03-02T08:30:00Z', '2026-03-02T08:30:00Z')],
+    });
     const result = run(node);
     expect(result.verdict).toBe('unknown');
     expect(checkOf(result, 'conditions').result).toBe('unknown');
@@ -357,8 +390,20 @@ describe('validateNode on node conditions', () => {
   });
 
   it('counts a False condition reported after the node came back', () => {
-    const node = h100Node({ conditions: [npdCondition('KernelDeadlock', 'False', '2026-03-02T09:10:00Z', '2026-03-02T09:02:00Z')] });
+    const node = h100Node({
+      conditions: [npdCondition('KernelDeadlock', 'False', '2026-03-02T09:10:00Z', '2026-03-02T09:02:00Z')],
+    });
     expect(checkOf(run(node), 'conditions').result).toBe('pass');
+  });
+
+  it('does not trust the initial False after boot', () => {
+    // node-problem-detector wrote its initial False at start and has not re-reported since.
+    const node = h100Node({
+      conditions: [npdCondition('KernelDeadlock', 'False', '2026-03-02T09:58:00Z', '2026-03-02T09:58:00Z')],
+    });
+    const result = run(node);
+    expect(checkOf(result, 'conditions').result).toBe('unknown');
+    expect(checkOf(result, 'conditions').reasons).toEqual(['condition_unconfirmed:KernelDeadlock']);
   });
 
   it('does not trust False while node-problem-detector is not Ready', () => {
@@ -366,7 +411,9 @@ describe('validateNode on node conditions', () => {
     const detector = operandPod('node-problem-detector', node.name, false, 'kube-system');
     const result = run(node, { pods: [detector] });
     expect(checkOf(result, 'conditions').result).toBe('unknown');
-    expect(checkOf(result, 'conditions').evidence).toContain('node-problem-detector pod node-problem-detector-x7k2p is not Ready');
+    expect(checkOf(result, 'conditions').evidence).toContain(
+      'node-problem-detector pod node-problem-detector-x7k2p is not Ready',
+    );
   });
 
   it('ignores a True condition older than the boot', () => {
@@ -386,7 +433,9 @@ describe('validateNode on node conditions', () => {
   });
 
   it('fails a True condition reported after the boot', () => {
-    const node = h100Node({ conditions: [npdCondition('XidCriticalError', 'True', '2026-03-02T09:20:00Z', '2026-03-02T09:15:00Z')] });
+    const node = h100Node({
+      conditions: [npdCondition('XidCriticalError', 'True', '2026-03-02T09:20:00Z', '2026-03-02T09:15:00Z')],
+    });
     const result = run(node);
     expect(result.verdict).toBe('not_ready');
     expect(result.reasons).toEqual(['condition:XidCriticalError']);
@@ -394,7 +443,13 @@ describe('validateNode on node conditions', () => {
 
   it('judges status, not reason text', () => {
     const node = h100Node({
-      conditions: [{ ...npdCondition('ReadonlyFilesystem', 'False', '2026-03-02T09:30:00Z', '2026-03-02T09:02:00Z'), reason: 'FilesystemIsReadOnly', message: 'Filesystem is read-only' }],
+      conditions: [
+        {
+          ...npdCondition('ReadonlyFilesystem', 'False', '2026-03-02T09:30:00Z', '2026-03-02T09:02:00Z'),
+          reason: 'FilesystemIsReadOnly',
+          message: 'Filesystem is read-only',
+        },
+      ],
     });
     expect(checkOf(run(node), 'conditions').result).toBe('pass');
   });
@@ -410,7 +465,10 @@ describe('validateNode on RDMA', () => {
   const justBack = { status: 'True', heartbeat: '2026-03-02T09:04:00Z', transition: '2026-03-02T09:01:00Z' };
 
   it('waits while RDMA devices register after boot', () => {
-    const result = run(h100Node({ rdma: 0, ready: justBack }), { returnedAt: '2026-03-02T09:01:00Z', now: new Date('2026-03-02T09:04:00Z') });
+    const result = run(h100Node({ rdma: 0, ready: justBack }), {
+      returnedAt: '2026-03-02T09:01:00Z',
+      now: new Date('2026-03-02T09:04:00Z'),
+    });
     const rdma = checkOf(result, 'rdma-allocatable');
     expect(rdma.result).toBe('unknown');
     expect(rdma.reasons).toEqual(['settling:rdma_missing:rdma/rdma_shared_device_a']);
@@ -418,14 +476,19 @@ describe('validateNode on RDMA', () => {
   });
 
   it('fails RDMA still 0 once the node settled', () => {
-    const result = run(h100Node({ rdma: 0, ready: justBack }), { returnedAt: '2026-03-02T09:01:00Z', now: new Date('2026-03-02T09:20:00Z') });
+    const result = run(h100Node({ rdma: 0, ready: justBack }), {
+      returnedAt: '2026-03-02T09:01:00Z',
+      now: new Date('2026-03-02T09:20:00Z'),
+    });
     expect(result.verdict).toBe('not_ready');
     expect(result.reasons).toContain('rdma_missing:rdma/rdma_shared_device_a');
   });
 
   it('fails fewer RDMA devices than before', () => {
     const result = run(h100Node({ rdma: 31 }));
-    expect(checkOf(result, 'rdma-allocatable').evidence).toBe('rdma/rdma_shared_device_a allocatable 31, was 63 before the maintenance.');
+    expect(checkOf(result, 'rdma-allocatable').evidence).toBe(
+      'rdma/rdma_shared_device_a allocatable 31, was 63 before the maintenance.',
+    );
     expect(result.reasons).toEqual(['rdma_short:rdma/rdma_shared_device_a']);
   });
 
@@ -463,7 +526,9 @@ describe('validateNode on taints and holds', () => {
       'hold:k8saas.nvidia.com/cordon-by',
       'hold:weave.works/kured-reboot-in-progress',
     ]);
-    expect(checkOf(result, 'schedulable').evidence).toBe('spec.unschedulable is true: the node is cordoned by NVSentinel (GpuXidError).');
+    expect(checkOf(result, 'schedulable').evidence).toBe(
+      'spec.unschedulable is true: the node is cordoned by NVSentinel (GpuXidError).',
+    );
   });
 
   it('shows an unknown new taint as a hold of an unknown owner', () => {
@@ -494,7 +559,11 @@ describe('validateNode on taints and holds', () => {
       ],
     });
     const result = run(node);
-    expect(result.reasons).toEqual(['cordoned', 'untolerated_taint:node.kubernetes.io/not-ready', 'maintenance_taint:pitstop.dev/maintenance']);
+    expect(result.reasons).toEqual([
+      'cordoned',
+      'untolerated_taint:node.kubernetes.io/not-ready',
+      'maintenance_taint:pitstop.dev/maintenance',
+    ]);
     expect(result.holds).toEqual([]);
   });
 
@@ -519,7 +588,9 @@ describe('validateNode on boot, soak and freshness', () => {
     const result = run(h100Node({ bootId: 'boot-1' }), { returnedAt: null });
     expect(result.verdict).toBe('not_ready');
     expect(result.reasons).toEqual(['boot_id_unchanged']);
-    expect(checkOf(result, 'boot-id').evidence).toBe('Boot id boot-1 is the same as before the maintenance: the node has not rebooted.');
+    expect(checkOf(result, 'boot-id').evidence).toBe(
+      'Boot id boot-1 is the same as before the maintenance: the node has not rebooted.',
+    );
   });
 
   it('skips the boot id when no reboot is required', () => {
@@ -531,25 +602,34 @@ describe('validateNode on boot, soak and freshness', () => {
     const result = run(h100Node(), { now: new Date('2026-03-02T09:04:00Z') });
     expect(result.verdict).toBe('unknown');
     expect(result.reasons).toEqual(['soak_pending']);
-    expect(checkOf(result, 'soak').evidence).toBe('Ready for 4m since 2026-03-02T09:00:00Z; the soak of 10m ends in 6m.');
+    expect(checkOf(result, 'soak').evidence).toBe(
+      'Ready for 4m since 2026-03-02T09:00:00Z; the soak of 10m ends in 6m.',
+    );
   });
 
   it('restarts the soak when Ready flapped after the return', () => {
-    const node = h100Node({ ready: { status: 'True', heartbeat: '2026-03-02T09:59:00Z', transition: '2026-03-02T09:55:00Z' } });
+    const node = h100Node({
+      ready: { status: 'True', heartbeat: '2026-03-02T09:59:00Z', transition: '2026-03-02T09:55:00Z' },
+    });
     const result = run(node);
     expect(checkOf(result, 'soak').result).toBe('unknown');
     expect(checkOf(result, 'soak').evidence).toContain('since 2026-03-02T09:55:00Z');
   });
 
   it('does not trust a Ready heartbeat from before the maintenance', () => {
-    const node = h100Node({ bootId: 'boot-1', ready: { status: 'True', heartbeat: '2026-03-02T07:59:00Z', transition: '2025-12-01T00:00:00Z' } });
+    const node = h100Node({
+      bootId: 'boot-1',
+      ready: { status: 'True', heartbeat: '2026-03-02T07:59:00Z', transition: '2025-12-01T00:00:00Z' },
+    });
     const result = run(node, { returnedAt: null, maintenance: { startedAt: STARTED } });
     expect(checkOf(result, 'ready').result).toBe('unknown');
     expect(checkOf(result, 'ready').reasons).toEqual(['ready_stale']);
   });
 
   it('fails a NotReady node even when other checks are unknown', () => {
-    const node = h100Node({ ready: { status: 'Unknown', heartbeat: '2026-03-02T08:01:00Z', transition: '2026-03-02T08:02:00Z' } });
+    const node = h100Node({
+      ready: { status: 'Unknown', heartbeat: '2026-03-02T08:01:00Z', transition: '2026-03-02T08:02:00Z' },
+    });
     const result = run(node, { returnedAt: null });
     expect(result.checks.some((check) => check.result === 'unknown')).toBe(true);
     expect(result.verdict).toBe('not_ready');
@@ -597,11 +677,16 @@ describe('validateNode on the GPU operator', () => {
     const result = run(node, { pods });
     expect(result.verdict).toBe('not_ready');
     expect(result.reasons).toEqual(['validator_not_ready', 'device_plugin_not_ready']);
-    expect(checkOf(result, 'gpu-operator').evidence).toContain('nvidia-operator-validator-x7k2p is Init:0/4 (driver-validation running)');
+    expect(checkOf(result, 'gpu-operator').evidence).toContain(
+      'nvidia-operator-validator-x7k2p is Init:0/4 (driver-validation running)',
+    );
   });
 
   it('waits for validators right after boot', () => {
-    const node = h100Node({ labels: operatorLabels, ready: { status: 'True', heartbeat: '2026-03-02T09:04:00Z', transition: RETURNED } });
+    const node = h100Node({
+      labels: operatorLabels,
+      ready: { status: 'True', heartbeat: '2026-03-02T09:04:00Z', transition: RETURNED },
+    });
     const pods = [operandPod('nvidia-operator-validator', node.name, false, namespace, validatorInits)];
     const result = run(node, { pods, now: new Date('2026-03-02T09:05:00Z') });
     expect(checkOf(result, 'gpu-operator').reasons).toEqual(['settling:validator_not_ready']);
@@ -623,7 +708,9 @@ describe('validateNode on the GPU operator', () => {
   });
 
   it('fails a driver upgrade still in progress and shows it as a hold', () => {
-    const result = run(h100Node({ labels: { 'nvidia.com/gpu-driver-upgrade-state': 'validation-required' } }), { pods: [] });
+    const result = run(h100Node({ labels: { 'nvidia.com/gpu-driver-upgrade-state': 'validation-required' } }), {
+      pods: [],
+    });
     expect(result.reasons).toContain('gpu_driver_upgrade_in_progress');
     expect(result.holds).toEqual(['GPU operator: driver upgrade state validation-required']);
   });
@@ -656,7 +743,11 @@ describe('validateNode custom checks', () => {
 
 describe('excerpts', () => {
   it('proves only what an excerpt shows', () => {
-    const excerpt = toNodeView({ metadata: { name: 'pasted' }, spec: {}, status: { allocatable: { 'nvidia.com/gpu': '8' }, capacity: { 'nvidia.com/gpu': '8' } } });
+    const excerpt = toNodeView({
+      metadata: { name: 'pasted' },
+      spec: {},
+      status: { allocatable: { 'nvidia.com/gpu': '8' }, capacity: { 'nvidia.com/gpu': '8' } },
+    });
     const result = validateNode(excerpt, { config: validationSchema.parse({}), now: LATER });
     expect(checkOf(result, 'schedulable').result).toBe('unknown');
     expect(result.verdict).toBe('unknown');
@@ -667,7 +758,10 @@ describe('excerpts', () => {
 
 describe('snapshotNode', () => {
   it('records the baseline and survives JSON storage', () => {
-    const snapshot = snapshotNode(h100Node({ bootId: 'boot-1', taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }] }), config);
+    const snapshot = snapshotNode(
+      h100Node({ bootId: 'boot-1', taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }] }),
+      config,
+    );
     expect(snapshot.gpu).toEqual({ 'nvidia.com/gpu': { allocatable: 8, capacity: 8 } });
     expect(snapshot.rdma).toEqual({ 'rdma/rdma_shared_device_a': { allocatable: 63, capacity: 63 } });
     expect(snapshot.gpuProduct).toBe('NVIDIA-H100-80GB-HBM3');
@@ -675,7 +769,10 @@ describe('snapshotNode', () => {
     expect(snapshot.bootId).toBe('boot-1');
     expect(snapshot.unschedulable).toBe(false);
     expect(snapshot.taints).toEqual([{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }]);
-    expect(snapshot.topology).toEqual({ 'topology.kubernetes.io/zone': 'us-east-1a', 'topology.k8s.aws/network-node-layer-1': 'nn-1' });
+    expect(snapshot.topology).toEqual({
+      'topology.kubernetes.io/zone': 'us-east-1a',
+      'topology.k8s.aws/network-node-layer-1': 'nn-1',
+    });
     expect(snapshot.takenAt).toBe('2026-03-02T09:59:30Z');
     expect(readNodeSnapshot(JSON.parse(JSON.stringify(snapshot)))).toEqual(snapshot);
     expect(readNodeSnapshot({ name: 'x' })).toBeNull();
@@ -691,7 +788,11 @@ describe('classifyNodeState', () => {
     expect(classifyNodeState(untouched, { before, maintenance }).state).toBe('scheduled');
     const cordoned = h100Node({ bootId: 'boot-1', unschedulable: true });
     expect(classifyNodeState(cordoned, { before, maintenance }).state).toBe('draining');
-    const down = h100Node({ bootId: 'boot-1', unschedulable: true, ready: { status: 'Unknown', heartbeat: STARTED, transition: STARTED } });
+    const down = h100Node({
+      bootId: 'boot-1',
+      unschedulable: true,
+      ready: { status: 'Unknown', heartbeat: STARTED, transition: STARTED },
+    });
     expect(classifyNodeState(down, { before, maintenance }).state).toBe('down');
     expect(classifyNodeState(null, { before, maintenance }).state).toBe('down');
     const back = h100Node({ unschedulable: true });

@@ -76,7 +76,7 @@ function decode(text: string, source: string): unknown {
   }
 }
 
-/** The kind of a list item: its own `kind`, the list's item kind, or a guess from the fields only one kind has. */
+/** Returns a list item's kind: its own `kind`, the list's item kind, or a guess from fields that only one kind has. */
 function itemKind(item: Json, listKind: unknown): string | null {
   if (typeof item.kind === 'string') return item.kind;
   if (listKind === 'NodeList') return 'Node';
@@ -99,8 +99,11 @@ function readObjects(value: unknown, source: string): ClusterObjects {
     listKind = value.kind;
   } else if (isRecord(value) && value.kind === 'Node') items = [value];
   else {
-    const what = isRecord(value) ? (typeof value.kind === 'string' ? `a ${value.kind}` : 'an object without "kind"') : `JSON ${JSON.stringify(value)}`;
-    throw new InputError(`${source} holds ${what}; pass a Node, a NodeList, or kubectl get nodes,pods -o json`);
+    let found = `JSON ${JSON.stringify(value)}`;
+    if (isRecord(value)) found = typeof value.kind === 'string' ? `a ${value.kind}` : 'an object without "kind"';
+    throw new InputError(
+      `${source} contains ${found}, not a Node: pass a Node, a NodeList, or kubectl get nodes,pods -o json`,
+    );
   }
   items.forEach((item, index) => {
     if (!isRecord(item)) return skip('entries that are not objects');
@@ -120,7 +123,9 @@ function readSource(file: string, source: string): ClusterObjects {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new InputError(`cannot read ${source} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new InputError(
+      `cannot read ${source} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   return readObjects(decode(text, `${source} ${file}`), `${source} ${file}`);
 }
@@ -138,7 +143,10 @@ export function loadValidationConfig(file: string): ValidationConfig {
   }
   const document = parseDocument(text);
   if (document.errors.length > 0) {
-    throw new ConfigError(file, document.errors.map((error) => `YAML syntax: ${error.message.split('\n')[0]}`));
+    throw new ConfigError(
+      file,
+      document.errors.map((error) => `YAML syntax: ${error.message.split('\n')[0]}`),
+    );
   }
   const root: unknown = document.toJS() ?? {};
   if (isRecord(root) && 'clusters' in root) return parseConfig(text, file).validation;
@@ -171,10 +179,12 @@ interface Run {
 }
 
 function snapshotsFrom(objects: ClusterObjects, config: ValidationConfig): Map<string, NodeSnapshot> {
-  return new Map(objects.nodes.map((object) => {
-    const snapshot = snapshotNode(toNodeView(object), config);
-    return [snapshot.name, snapshot] as const;
-  }));
+  return new Map(
+    objects.nodes.map((object) => {
+      const snapshot = snapshotNode(toNodeView(object), config);
+      return [snapshot.name, snapshot] as const;
+    }),
+  );
 }
 
 function validateAll(run: Run, now: Date): NodeValidation[] {
@@ -210,24 +220,32 @@ function notes(run: Run): string[] {
     return typeof nodeName === 'string' && !names.has(nodeName);
   }).length;
   if (unplaced > 0) lines.push(`skipped ${unplaced} pods on nodes that are not in the input`);
-  const gone = [...run.before.keys()].filter((name) => !names.has(name));
-  if (gone.length > 0) lines.push(`--before lists ${gone.length} nodes that are not in the input: ${gone.join(', ')}`);
+  const missingNodes = [...run.before.keys()].filter((name) => !names.has(name));
+  if (missingNodes.length > 0) {
+    lines.push(`--before lists ${missingNodes.length} nodes that are not in the input: ${missingNodes.join(', ')}`);
+  }
   return lines;
 }
 
-const VERDICT_TEXT: Record<NodeValidation['verdict'], string> = { ready: 'ready', not_ready: 'not ready', unknown: 'unknown' };
+const VERDICT_TEXT: Record<NodeValidation['verdict'], string> = {
+  ready: 'ready',
+  not_ready: 'not ready',
+  unknown: 'unknown',
+};
 
 function plainText(results: NodeValidation[]): string {
   const blocks = results.map((result) => {
-    const why = result.reasons.length > 0 ? ` (${result.reasons.join(', ')})` : '';
+    const cause = result.reasons.length > 0 ? ` (${result.reasons.join(', ')})` : '';
     const width = Math.max(...result.checks.map((check) => check.name.length));
-    const lines = [`${result.name}: ${VERDICT_TEXT[result.verdict]}${why}`];
-    for (const check of result.checks) lines.push(`  ${check.result.padEnd(7)}  ${check.name.padEnd(width)}  ${check.evidence}`);
+    const lines = [`${result.name}: ${VERDICT_TEXT[result.verdict]}${cause}`];
+    for (const check of result.checks)
+      lines.push(`  ${check.result.padEnd(7)}  ${check.name.padEnd(width)}  ${check.evidence}`);
     for (const hold of result.holds) lines.push(`  hold     ${hold}`);
     return lines.join('\n');
   });
   const count = (verdict: NodeValidation['verdict']) => results.filter((result) => result.verdict === verdict).length;
-  const summary = `${results.length} node${results.length === 1 ? '' : 's'}: ${count('ready')} ready, ${count('not_ready')} not ready, ${count('unknown')} unknown`;
+  const nodes = `${results.length} node${results.length === 1 ? '' : 's'}`;
+  const summary = `${nodes}: ${count('ready')} ready, ${count('not_ready')} not ready, ${count('unknown')} unknown`;
   return `${blocks.join('\n\n')}\n\n${summary}\n`;
 }
 
@@ -235,7 +253,12 @@ function jsonText(results: NodeValidation[]): string {
   const nodes = results.map((result) => ({
     name: result.name,
     verdict: result.verdict,
-    checks: result.checks.map(({ name, result: outcome, evidence, reasons }) => ({ name, result: outcome, evidence, reasons })),
+    checks: result.checks.map(({ name, result: outcome, evidence, reasons }) => ({
+      name,
+      result: outcome,
+      evidence,
+      reasons,
+    })),
     reasons: result.reasons,
     holds: result.holds,
   }));
@@ -243,10 +266,12 @@ function jsonText(results: NodeValidation[]): string {
 }
 
 async function readInput(positionals: string[], io: CliIo): Promise<ClusterObjects> {
-  if (positionals.length > 1) throw new InputError(`expected at most one FILE, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length > 1)
+    throw new InputError(`expected at most one FILE, got ${positionals.length}: ${positionals.join(' ')}`);
   const file = positionals[0];
   if (file !== undefined && file !== '-') return readSource(file, 'input');
-  if ((io.stdin as { isTTY?: boolean }).isTTY) throw new InputError('no FILE given and stdin is a terminal: pipe kubectl get nodes -o json');
+  if ((io.stdin as { isTTY?: boolean }).isTTY)
+    throw new InputError('no FILE given and stdin is a terminal: pipe kubectl get nodes -o json');
   return readObjects(decode(await readAll(io.stdin), 'stdin'), 'stdin');
 }
 
@@ -265,7 +290,8 @@ async function execute(argv: string[], io: CliIo): Promise<number> {
   const config = values.config === undefined ? validationSchema.parse({}) : loadValidationConfig(values.config);
   const now = parseTime('now', values.now) ?? systemClock.now();
   const objects = await readInput(positionals, io);
-  if (objects.nodes.length === 0) throw new InputError('the input holds no Node objects: pass kubectl get nodes -o json');
+  if (objects.nodes.length === 0)
+    throw new InputError('the input contains no Node objects: pass kubectl get nodes -o json');
   const before = values.before === undefined ? new Map() : snapshotsFrom(readSource(values.before, '--before'), config);
   const run: Run = { objects, config, before, values };
   const results = validateAll(run, now);

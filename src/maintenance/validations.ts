@@ -49,7 +49,9 @@ export function validateNode(node: NodeView, input: ValidationInput): NodeValida
   ].filter((check): check is ValidationCheck => check !== null);
   const failing = checks.filter((check) => check.result === 'fail');
   const unknown = checks.filter((check) => check.result === 'unknown');
-  const verdict = failing.length > 0 ? 'not_ready' : unknown.length > 0 ? 'unknown' : 'ready';
+  let verdict: NodeValidation['verdict'] = 'ready';
+  if (failing.length > 0) verdict = 'not_ready';
+  else if (unknown.length > 0) verdict = 'unknown';
   const reasonSource = verdict === 'not_ready' ? failing : unknown;
   return {
     name: node.name,

@@ -2,7 +2,7 @@ import type { NodeConditionView, NodeTaint, NodeView } from '../../k8s/views.js'
 import { toMillis } from './format.js';
 import { SETTLE_MS, type CheckContext, type ValidationInput } from './types.js';
 
-/** Whether the object lacks `metadata.creationTimestamp`, which every Node from the API server carries. */
+/** Returns whether the object lacks `metadata.creationTimestamp`, which every Node from the API server has. */
 export function isExcerpt(node: NodeView): boolean {
   return node.creationTimestamp === null;
 }
@@ -17,7 +17,7 @@ export function knownUnschedulable(node: NodeView): boolean | null {
   return false;
 }
 
-/** The node's taints where the object proves the list; a full object with an empty spec has none. */
+/** Returns the node's taints where the object proves the list. A full object with an empty spec has none. */
 export function knownTaints(node: NodeView): NodeTaint[] | null {
   if (node.taints !== null && node.taints.length > 0) return node.taints;
   if (isExcerpt(node)) return null;
@@ -45,16 +45,19 @@ export function buildContext(node: NodeView, input: ValidationInput): CheckConte
   const rebooted = before?.bootId && node.bootId ? before.bootId !== node.bootId : null;
   const returnedAt = toMillis(input.returnedAt);
   const maintenanceStartedAt = toMillis(input.maintenance?.startedAt);
-  // After a reboot the Ready transition is the first moment the new boot reported; without a boot id change an
-  // old transition says nothing about when the node came back.
+
+  // After a reboot the Ready transition is the first report of the new boot. Without a boot id change an old
+  // transition does not show when the node came back.
   const cameUpAt = returnedAt ?? (rebooted === true ? readySince : null);
   const upSince = latest(cameUpAt, readySince);
   const now = input.now.getTime();
+
   return {
     node,
     config: input.config,
     before,
-    pods: input.pods ?? null,
+    // Callers pass the node's pods; a pod bound to another node would vouch for the wrong node.
+    pods: input.pods?.filter((pod) => pod.nodeName === null || pod.nodeName === node.name) ?? null,
     requiresReboot: input.maintenance?.requiresReboot ?? false,
     maintenanceStartedAt,
     returnedAt,

@@ -33,12 +33,19 @@ function labelCheck(ctx: CheckContext, custom: Extract<CustomCheck, { type: 'lab
 /** The condition must have the status, reported after the node came back like every other condition. */
 function conditionCheck(ctx: CheckContext, custom: Extract<CustomCheck, { type: 'condition' }>): ValidationCheck {
   const reason = [`custom:${custom.name}`];
-  if (ctx.node.conditions === null) return check(custom.name, 'unknown', 'The object does not show status.conditions.', reason);
+  if (ctx.node.conditions === null)
+    return check(custom.name, 'unknown', 'The object does not show status.conditions.', reason);
   const condition = findCondition(ctx.node, custom.condition);
   if (condition === null) {
-    if (ctx.excerpt) return check(custom.name, 'unknown', `The excerpt does not show condition ${custom.condition}.`, reason);
+    if (ctx.excerpt)
+      return check(custom.name, 'unknown', `The excerpt does not show condition ${custom.condition}.`, reason);
     const result = custom.status === 'True' ? 'fail' : 'unknown';
-    return check(custom.name, result, `Condition ${custom.condition} is not reported; expected ${custom.status}.`, reason);
+    return check(
+      custom.name,
+      result,
+      `Condition ${custom.condition} is not reported; expected ${custom.status}.`,
+      reason,
+    );
   }
   const at = reportedAt(condition);
   if (ctx.reportsAfter !== null && at !== null && at <= ctx.reportsAfter) {
@@ -46,19 +53,34 @@ function conditionCheck(ctx: CheckContext, custom: Extract<CustomCheck, { type: 
     return check(custom.name, 'unknown', text, reason);
   }
   if (condition.status === custom.status) return check(custom.name, 'pass', `${custom.condition}=${condition.status}.`);
-  const why = condition.reason ? ` (${condition.reason})` : '';
-  return check(custom.name, 'fail', `${custom.condition}=${condition.status}${why}; expected ${custom.status}.`, reason);
+  const detail = condition.reason ? ` (${condition.reason})` : '';
+  return check(
+    custom.name,
+    'fail',
+    `${custom.condition}=${condition.status}${detail}; expected ${custom.status}.`,
+    reason,
+  );
 }
 
 /** Allocatable must reach `min`, or without `min` the snapshot's allocatable, or else at least 1. */
 function allocatableCheck(ctx: CheckContext, custom: Extract<CustomCheck, { type: 'allocatable' }>): ValidationCheck {
   const reason = [`custom:${custom.name}`];
-  if (ctx.node.allocatable === null) return check(custom.name, 'unknown', 'The object does not show status.allocatable.', reason);
-  const baseline = ctx.before?.gpu[custom.resource]?.allocatable ?? ctx.before?.rdma[custom.resource]?.allocatable ?? null;
+  if (ctx.node.allocatable === null)
+    return check(custom.name, 'unknown', 'The object does not show status.allocatable.', reason);
+  const baseline =
+    ctx.before?.gpu[custom.resource]?.allocatable ?? ctx.before?.rdma[custom.resource]?.allocatable ?? null;
   const min = custom.min ?? baseline ?? 1;
-  const source = custom.min !== undefined ? 'the configured minimum' : baseline !== null ? 'the value before the maintenance' : 'the default minimum';
+  let source = 'the default minimum';
+  if (custom.min !== undefined) source = 'the configured minimum';
+  else if (baseline !== null) source = 'the value before the maintenance';
   const value = quantity(ctx.node.allocatable, custom.resource);
-  if (value === null) return check(custom.name, 'fail', `${custom.resource} is missing from allocatable; expected at least ${min}.`, reason);
+  if (value === null)
+    return check(
+      custom.name,
+      'fail',
+      `${custom.resource} is missing from allocatable; expected at least ${min}.`,
+      reason,
+    );
   const text = `${custom.resource} allocatable ${value}; ${source} is ${min}.`;
   return check(custom.name, value >= min ? 'pass' : 'fail', text, reason);
 }

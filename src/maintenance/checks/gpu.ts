@@ -31,8 +31,8 @@ export function checkGpu(ctx: CheckContext): ValidationCheck | null {
 }
 
 /**
- * A missing or zero GPU resource is `unknown`, with the reason prefixed `settling:`, while the node settles, because
- * the device plugin registers after the driver is up.
+ * Reports a missing or zero GPU resource. While the node settles the finding is `unknown` with the reason prefixed
+ * `settling:`, because the device plugin registers after the driver is up.
  */
 function missing(ctx: CheckContext, reason: string, text: string): Finding {
   if (ctx.settling && ctx.upSince !== null) {
@@ -52,11 +52,23 @@ function compareWithBaseline(ctx: CheckContext, baseline: [string, ResourceAmoun
     const was = amount.allocatable!;
     const now = quantity(ctx.node.allocatable, resource);
     if (now === null) {
-      findings.push(missing(ctx, 'gpu_resource_missing', `${resource} is missing from allocatable, was ${was} before the maintenance`));
+      findings.push(
+        missing(
+          ctx,
+          'gpu_resource_missing',
+          `${resource} is missing from allocatable, was ${was} before the maintenance`,
+        ),
+      );
     } else if (now === 0) {
-      findings.push(missing(ctx, 'gpu_allocatable_zero', `${resource} allocatable 0, was ${was} before the maintenance`));
+      findings.push(
+        missing(ctx, 'gpu_allocatable_zero', `${resource} allocatable 0, was ${was} before the maintenance`),
+      );
     } else if (now < was) {
-      findings.push({ result: 'fail', text: `${resource} allocatable ${now}, was ${was} before the maintenance`, reason: 'gpu_allocatable_short' });
+      findings.push({
+        result: 'fail',
+        text: `${resource} allocatable ${now}, was ${was} before the maintenance`,
+        reason: 'gpu_allocatable_short',
+      });
     } else {
       findings.push({ result: 'pass', text: `${resource} allocatable ${now}, was ${was} before the maintenance` });
     }
@@ -78,10 +90,20 @@ function compareWithoutBaseline(ctx: CheckContext): Finding[] {
   const names = resourceNames(node, isGpuResource);
   const note: Finding = {
     result: 'pass',
-    text: ctx.before === null ? 'no snapshot from before the maintenance to compare with' : 'the snapshot from before the maintenance has no GPU allocatable',
+    text:
+      ctx.before === null
+        ? 'no snapshot from before the maintenance to compare with'
+        : 'the snapshot from before the maintenance has no GPU allocatable',
   };
   if (names.length === 0) {
-    return [missing(ctx, 'gpu_resource_missing', `no GPU resource (${GPU_RESOURCE}) in allocatable, although ${gpuEvidence(ctx)}`), note];
+    return [
+      missing(
+        ctx,
+        'gpu_resource_missing',
+        `no GPU resource (${GPU_RESOURCE}) in allocatable, although ${gpuEvidence(ctx)}`,
+      ),
+      note,
+    ];
   }
   const others = names.filter((resource) => resource !== GPU_RESOURCE);
   const sharedElsewhere = others.filter((resource) => (quantity(node.allocatable, resource) ?? 0) > 0);
@@ -97,7 +119,11 @@ function primaryFinding(ctx: CheckContext, sharedElsewhere: string[]): Finding {
   const allocatable = quantity(node.allocatable, GPU_RESOURCE);
   const capacity = quantity(node.capacity, GPU_RESOURCE);
   if (allocatable === null) {
-    return missing(ctx, 'gpu_resource_missing', `${GPU_RESOURCE} is in capacity (${capacity}) but missing from allocatable`);
+    return missing(
+      ctx,
+      'gpu_resource_missing',
+      `${GPU_RESOURCE} is in capacity (${capacity}) but missing from allocatable`,
+    );
   }
   if (allocatable === 0 && sharedElsewhere.length > 0) {
     return { result: 'pass', text: `${GPU_RESOURCE} is 0 and the GPUs are advertised as ${listText(sharedElsewhere)}` };
@@ -125,7 +151,10 @@ function expectedGpus(ctx: CheckContext, capacity: number | null): { count: numb
   const replicas = Number(labels[REPLICAS_LABEL] ?? '1');
   const capacityText = capacity === null ? '' : `, capacity ${capacity}`;
   if (label !== null && Number.isInteger(replicas) && replicas > 1) {
-    return { count: label * replicas, source: `label ${GPU_COUNT_LABEL}=${label} times ${REPLICAS_LABEL}=${replicas}${capacityText}` };
+    return {
+      count: label * replicas,
+      source: `label ${GPU_COUNT_LABEL}=${label} times ${REPLICAS_LABEL}=${replicas}${capacityText}`,
+    };
   }
   if (label !== null && (capacity === null || label >= capacity)) {
     return { count: label, source: `label ${GPU_COUNT_LABEL}=${label}${capacityText}` };
@@ -138,7 +167,12 @@ function expectedGpus(ctx: CheckContext, capacity: number | null): { count: numb
 function secondaryFinding(ctx: CheckContext, resource: string): Finding {
   const allocatable = quantity(ctx.node.allocatable, resource);
   const capacity = quantity(ctx.node.capacity, resource);
-  if (allocatable === null) return missing(ctx, 'gpu_resource_missing', `${resource} is in capacity (${capacity}) but missing from allocatable`);
+  if (allocatable === null)
+    return missing(
+      ctx,
+      'gpu_resource_missing',
+      `${resource} is in capacity (${capacity}) but missing from allocatable`,
+    );
   const ofCapacity = capacity === null ? '' : ` of capacity ${capacity}`;
   const text = `${resource} allocatable ${allocatable}${ofCapacity}`;
   if (capacity !== null && allocatable === 0 && capacity > 0) return missing(ctx, 'gpu_allocatable_zero', text);

@@ -12,7 +12,7 @@ interface Hold {
   key?: string;
 }
 
-/** CoreWeave's lifecycle condition: shown as a hold, never acted on, as CoreWeave asks of its conditions. */
+/** CoreWeave's lifecycle condition, listed as a hold and never acted on because CoreWeave documents it as internal. */
 const COREWEAVE_PHASE = 'PhaseState';
 
 function collectHolds(ctx: CheckContext): Hold[] {
@@ -54,7 +54,7 @@ export function listHolds(ctx: CheckContext): string[] {
 }
 
 /**
- * No label or annotation hold of another controller. Taint holds fail the taints check instead, and the driver
+ * Checks for label and annotation holds of other controllers. Taint holds fail the taints check instead, and the driver
  * upgrade state fails the gpu-operator check. An excerpt without marks gets no check, because it cannot prove
  * there are none.
  */

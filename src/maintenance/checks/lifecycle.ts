@@ -3,18 +3,24 @@ import { check, formatDuration, formatTime, listText } from './format.js';
 import { GPU_PRODUCT_LABEL } from './resources.js';
 import type { CheckContext, ValidationCheck } from './types.js';
 
-/** The boot id changed, which proves the node rebooted; judged only when the maintenance requires a reboot. */
+/**
+ * Checks that the boot id changed, which proves the node rebooted. Runs only when the maintenance requires a reboot.
+ */
 export function checkBootId(ctx: CheckContext): ValidationCheck | null {
   const name = 'boot-id';
   if (!ctx.requiresReboot) return null;
   const before = ctx.before?.bootId ?? null;
   const now = ctx.node.bootId;
   if (before === null) {
-    return check(name, 'unknown', 'The maintenance requires a reboot, but there is no boot id from before it to compare.', [
-      'boot_id_unknown',
-    ]);
+    return check(
+      name,
+      'unknown',
+      'The maintenance requires a reboot, but there is no boot id from before it to compare.',
+      ['boot_id_unknown'],
+    );
   }
-  if (now === null) return check(name, 'unknown', 'The object does not show status.nodeInfo.bootID.', ['boot_id_unknown']);
+  if (now === null)
+    return check(name, 'unknown', 'The object does not show status.nodeInfo.bootID.', ['boot_id_unknown']);
   if (now === before) {
     return check(name, 'fail', `Boot id ${now} is the same as before the maintenance: the node has not rebooted.`, [
       'boot_id_unchanged',
@@ -24,9 +30,10 @@ export function checkBootId(ctx: CheckContext): ValidationCheck | null {
 }
 
 /**
- * The node stayed Ready for `validation.soak` since it came back. Nodes regain health briefly and fail again, so a
- * soak that has not elapsed is `unknown` (reason `soak_pending`): nothing failed, but the node is not proven stable.
- * The soak counts from the later of `returnedAt` and the last Ready transition, so a flap restarts it.
+ * Checks that the node stayed Ready for `validation.soak` since it came back. Nodes regain health briefly and fail
+ * again, so a soak that has not elapsed is `unknown` (reason `soak_pending`): nothing failed, but the node is not
+ * proven stable. The soak counts from the later of `returnedAt` and the last Ready transition, so a flap restarts
+ * it.
  */
 export function checkSoak(ctx: CheckContext): ValidationCheck | null {
   const name = 'soak';
@@ -34,9 +41,12 @@ export function checkSoak(ctx: CheckContext): ValidationCheck | null {
   if (soak === 0 || ctx.ready === null) return null;
   if (!ctx.readyTrue) return check(name, 'unknown', 'The soak starts once the node is Ready.', ['soak_pending']);
   if (ctx.upSince === null) {
-    return check(name, 'unknown', 'Neither a return time nor the Ready transition time shows since when the node is up.', [
-      'soak_unknown',
-    ]);
+    return check(
+      name,
+      'unknown',
+      'Neither a return time nor the Ready transition time shows since when the node is up.',
+      ['soak_unknown'],
+    );
   }
   const stable = ctx.now - ctx.upSince;
   const since = formatTime(ctx.upSince);
@@ -52,9 +62,9 @@ export function checkSoak(ctx: CheckContext): ValidationCheck | null {
 }
 
 /**
- * The node came back as the same machine in the same place. A new provider id means the machine was replaced, so
- * the snapshot is not its baseline (`unknown`). A different GPU product fails. Changed topology labels are noted:
- * a host maintenance may move a VM to another host, which is not a fault.
+ * Checks that the node came back as the same machine in the same place. A new provider id means the machine was
+ * replaced, so the snapshot is not its baseline (`unknown`). A different GPU product fails. Changed topology labels
+ * are noted: a host maintenance may move a VM to another host, which is not a fault.
  */
 export function checkIdentity(ctx: CheckContext): ValidationCheck | null {
   const name = 'identity';

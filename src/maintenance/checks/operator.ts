@@ -28,7 +28,7 @@ const OPERANDS: Operand[] = [
 
 const VALIDATOR_LABEL = `${OPERAND_LABEL_PREFIX}operator-validator`;
 
-/** The operand a pod runs, by its `app` label or else the longest operand name its pod name starts with. */
+/** Finds the operand a pod runs, by its `app` label or else the longest operand name its pod name starts with. */
 export function operandOf(pod: PodView): Operand | null {
   const byLabel = OPERANDS.find((operand) => pod.labels.app === operand.app);
   if (byLabel) return byLabel;
@@ -67,21 +67,32 @@ function upgradeFinding(state: string): Finding {
   const text = `${DRIVER_UPGRADE_LABEL}=${state}`;
   if (state === 'upgrade-done') return { result: 'pass', text };
   if (state === 'upgrade-failed') return { result: 'fail', text, reason: 'gpu_driver_upgrade_failed' };
-  return { result: 'fail', text: `${text}: the driver upgrade is still in progress`, reason: 'gpu_driver_upgrade_in_progress' };
+  return {
+    result: 'fail',
+    text: `${text}: the driver upgrade is still in progress`,
+    reason: 'gpu_driver_upgrade_in_progress',
+  };
 }
 
 function podFindings(ctx: CheckContext, operatorPods: PodView[], validatorExpected: boolean): Finding[] {
   const namespace = ctx.config.gpuOperatorNamespace;
   if (ctx.pods === null) {
-    return [{ result: 'unknown', text: 'no pods given, so the operator validator could not be checked', reason: 'validator_unknown' }];
+    return [
+      {
+        result: 'unknown',
+        text: 'no pods given, so the operator validator could not be checked',
+        reason: 'validator_unknown',
+      },
+    ];
   }
   const findings = operatorPods.map((pod) => podFinding(ctx, pod, operandOf(pod)!));
   const hasValidator = operatorPods.some((pod) => operandOf(pod)?.app === 'nvidia-operator-validator');
   if (!hasValidator && (validatorExpected || operatorPods.length > 0)) {
-    const elsewhere = [...new Set(ctx.pods.filter((pod) => operandOf(pod) !== null).map((pod) => pod.namespace))].filter(
-      (other) => other !== namespace,
-    );
-    const hint = elsewhere.length > 0 ? ` (operator pods run in ${listText(elsewhere)}: set validation.gpuOperatorNamespace)` : '';
+    const elsewhere = [
+      ...new Set(ctx.pods.filter((pod) => operandOf(pod) !== null).map((pod) => pod.namespace)),
+    ].filter((other) => other !== namespace);
+    const hint =
+      elsewhere.length > 0 ? ` (operator pods run in ${listText(elsewhere)}: set validation.gpuOperatorNamespace)` : '';
     findings.push({
       result: 'unknown',
       text: `no nvidia-operator-validator pod in namespace ${namespace} on this node${hint}`,

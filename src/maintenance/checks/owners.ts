@@ -8,7 +8,7 @@ interface KeyRule {
   owner: string;
   /** Matches the whole key, a key prefix ending in `/` or `-`, or a key suffix starting with `/`. */
   keys: string[];
-  /** When set, the mark holds the node only for these values (labels such as `managed=false`). */
+  /** When set, the mark is a hold only with one of these values (labels such as `managed=false`). */
   values?: string[];
 }
 
@@ -97,17 +97,17 @@ function ownerBy(rules: KeyRule[], key: string, value: string): string | null {
   return rules.find((rule) => matches(rule, key, value))?.owner ?? null;
 }
 
-/** The controller that places a taint with this key, or `null` when no known controller does. */
+/** Returns the controller that places a taint with this key, or `null` when no known controller does. */
 export function taintOwner(key: string): string | null {
   return ownerBy(TAINT_RULES, key, '');
 }
 
-/** The controller whose label this is, when the label holds the node. */
+/** Returns the controller whose label this is when the label is a hold, else `null`. */
 export function labelOwner(key: string, value: string): string | null {
   return ownerBy(LABEL_RULES, key, value);
 }
 
-/** The controller whose annotation this is, when the annotation holds the node. */
+/** Returns the controller whose annotation this is when the annotation is a hold, else `null`. */
 export function annotationOwner(key: string): string | null {
   return ownerBy(ANNOTATION_RULES, key, '');
 }

@@ -17,7 +17,9 @@ export function checkRdma(ctx: CheckContext): ValidationCheck | null {
   if (judged.length === 0 && detected.length === 0) return null;
   if (ctx.node.allocatable === null) {
     if (judged.length === 0) return null;
-    return check(name, 'unknown', `The object does not show status.allocatable for ${judged.join(', ')}.`, ['rdma_unknown']);
+    return check(name, 'unknown', `The object does not show status.allocatable for ${judged.join(', ')}.`, [
+      'rdma_unknown',
+    ]);
   }
   const findings = judged.map((resource) => judge(ctx, resource));
   // With a snapshot, a resource it lacks was not on the node before, so its count cannot have regressed.
@@ -33,8 +35,10 @@ function judge(ctx: CheckContext, resource: string): Finding {
   const wasText = was === null ? '' : `, was ${was} before the maintenance`;
   // The snapshot saw the node's resources and this one was not among them: the node has no such devices.
   const absentBefore = recorded !== undefined && recorded.allocatable === null && recorded.capacity === null;
-  if (absentBefore && allocatable === null) return { result: 'pass', text: `${resource} is absent, as before the maintenance` };
-  if (allocatable === null) return problem(ctx, `rdma_missing:${resource}`, `${resource} is missing from allocatable${wasText}`);
+  if (absentBefore && allocatable === null)
+    return { result: 'pass', text: `${resource} is absent, as before the maintenance` };
+  if (allocatable === null)
+    return problem(ctx, `rdma_missing:${resource}`, `${resource} is missing from allocatable${wasText}`);
   if (was !== null) {
     const text = `${resource} allocatable ${allocatable}${wasText}`;
     if (allocatable === 0 && was > 0) return problem(ctx, `rdma_missing:${resource}`, text);
@@ -42,14 +46,16 @@ function judge(ctx: CheckContext, resource: string): Finding {
     return { result: 'pass', text };
   }
   const text = `${resource} allocatable ${allocatable}${capacity === null ? '' : ` of capacity ${capacity}`}`;
-  if (allocatable === 0) return problem(ctx, `rdma_missing:${resource}`, `${text}, and no snapshot from before the maintenance`);
+  if (allocatable === 0)
+    return problem(ctx, `rdma_missing:${resource}`, `${text}, and no snapshot from before the maintenance`);
   if (capacity !== null && allocatable < capacity) return problem(ctx, `rdma_short:${resource}`, text);
   return { result: 'pass', text };
 }
 
 function unconfigured(ctx: CheckContext, resource: string): Finding {
   const allocatable = quantity(ctx.node.allocatable, resource);
-  if (allocatable !== null && allocatable > 0) return { result: 'pass', text: `${resource} allocatable ${allocatable}` };
+  if (allocatable !== null && allocatable > 0)
+    return { result: 'pass', text: `${resource} allocatable ${allocatable}` };
   return {
     result: 'unknown',
     text:

@@ -8,15 +8,16 @@ import type { CheckContext, ValidationCheck } from './types.js';
 export function checkReady(ctx: CheckContext): ValidationCheck {
   const name = 'ready';
   const { node, ready } = ctx;
-  if (node.conditions === null) return check(name, 'unknown', 'The object does not show status.conditions.', ['ready_unknown']);
+  if (node.conditions === null)
+    return check(name, 'unknown', 'The object does not show status.conditions.', ['ready_unknown']);
   if (ready === null) {
     if (ctx.excerpt) return check(name, 'unknown', 'The excerpt does not show the Ready condition.', ['ready_unknown']);
     return check(name, 'fail', 'The node has no Ready condition: the kubelet has not reported status.', ['not_ready']);
   }
   const since = ready.lastTransitionTime ? ` since ${ready.lastTransitionTime}` : '';
   if (ready.status !== 'True') {
-    const why = [ready.reason, ready.message].filter((part) => part).join(': ');
-    return check(name, 'fail', `Ready=${ready.status}${since}${why ? ` (${why})` : ''}.`, ['not_ready']);
+    const detail = [ready.reason, ready.message].filter((part) => part).join(': ');
+    return check(name, 'fail', `Ready=${ready.status}${since}${detail ? ` (${detail})` : ''}.`, ['not_ready']);
   }
   const heartbeat = toMillis(ready.lastHeartbeatTime);
   const heartbeatText = ready.lastHeartbeatTime ? `, last heartbeat ${ready.lastHeartbeatTime}` : '';

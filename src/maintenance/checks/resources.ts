@@ -41,7 +41,7 @@ export function gpuCountLabel(labels: Record<string, string>): number | null {
   return Number(text);
 }
 
-/** Whether the node shows GPUs: a GPU resource, or GPU feature discovery and GPU operator labels. */
+/** Returns whether the node shows GPUs: a GPU resource, or GPU feature discovery and GPU operator labels. */
 export function showsGpus(node: NodeView): boolean {
   if (resourceNames(node, isGpuResource).length > 0) return true;
   const labels = node.labels;

@@ -1,7 +1,10 @@
 import { check } from './format.js';
 import type { CheckContext, ValidationCheck } from './types.js';
 
-/** The node is not cordoned. A cordon that predates the maintenance belongs to someone else and is also a hold. */
+/**
+ * Checks that the node is not cordoned. A cordon from before the maintenance belongs to someone else and is also a
+ * hold.
+ */
 export function checkSchedulable(ctx: CheckContext): ValidationCheck {
   const name = 'schedulable';
   if (ctx.unschedulable === null) {
@@ -13,7 +16,7 @@ export function checkSchedulable(ctx: CheckContext): ValidationCheck {
   return check(name, 'fail', `spec.unschedulable is true: the node is cordoned${owner}.${earlier}`, ['cordoned']);
 }
 
-/** Names who cordoned the node when a `<prefix>cordon-by` label (NVSentinel) says so. */
+/** Names who cordoned the node, from a `<prefix>cordon-by` label as NVSentinel sets it. */
 function cordonOwnerText(ctx: CheckContext): string {
   const labels = ctx.node.labels;
   const byKey = Object.keys(labels).find((key) => key.endsWith('/cordon-by'));

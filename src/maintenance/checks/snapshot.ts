@@ -53,7 +53,10 @@ function amounts(node: NodeView, names: string[]): Record<string, ResourceAmount
  */
 export function snapshotNode(node: NodeView, config: ValidationConfig, takenAt?: Date | string | null): NodeSnapshot {
   const rdmaNames = [...new Set([...config.rdmaResources, ...resourceNames(node, looksLikeRdma)])].sort();
-  const time = takenAt instanceof Date ? takenAt.toISOString() : (takenAt ?? findCondition(node, 'Ready')?.lastHeartbeatTime ?? null);
+  const time =
+    takenAt instanceof Date
+      ? takenAt.toISOString()
+      : (takenAt ?? findCondition(node, 'Ready')?.lastHeartbeatTime ?? null);
   const labels = node.labels;
   return {
     version: 1,
@@ -75,8 +78,8 @@ export function snapshotNode(node: NodeView, config: ValidationConfig, takenAt?:
 }
 
 /**
- * Reads a stored snapshot back, for example from the tracker's database; `null` for anything that is not a
- * version 1 snapshot, so a snapshot from an older format is ignored rather than misread.
+ * Reads a stored snapshot back, for example from the tracker's database. Returns `null` for anything that is not a
+ * version 1 snapshot, so that a snapshot in another format is ignored rather than misread.
  */
 export function readNodeSnapshot(value: unknown): NodeSnapshot | null {
   if (value === null || typeof value !== 'object') return null;

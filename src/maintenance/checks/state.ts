@@ -31,7 +31,7 @@ export interface NodeStateReading {
  *   changed, or the tracker saw the node down when the boot ids are unknown. Otherwise a node is back once it went
  *   down, rebooted, or was uncordoned.
  * - `returned`, `validated`, `failed`: back, and the validation is unknown or absent, ready, or not ready.
- *   A node held only by its maintenance cordon is `failed`; {@link readyExceptCordon} tells that case apart.
+ *   A node held only by its maintenance cordon is `failed`; {@link readyExceptCordon} identifies that case.
  */
 export function classifyNodeState(node: NodeView | null, input: NodeStateInput = {}): NodeStateReading {
   if (node === null) return { state: 'down', touched: true, evidence: 'The node is not in the cluster.' };
@@ -57,17 +57,20 @@ export function classifyNodeState(node: NodeView | null, input: NodeStateInput =
     return { state: 'draining', touched, evidence: `Cordoned and Ready${waiting}.` };
   }
   const validation = input.validation ?? null;
-  if (validation?.verdict === 'ready') return { state: 'validated', touched, evidence: 'Back, and every check passes.' };
+  if (validation?.verdict === 'ready')
+    return { state: 'validated', touched, evidence: 'Back, and every check passes.' };
   if (validation?.verdict === 'not_ready') {
     return { state: 'failed', touched, evidence: `Back, but not ready: ${validation.reasons.join(', ')}.` };
   }
-  const pending = validation ? `: ${validation.reasons.join(', ') || 'some checks are unknown'}` : ': not validated yet';
+  const pending = validation
+    ? `: ${validation.reasons.join(', ') || 'some checks are unknown'}`
+    : ': not validated yet';
   return { state: 'returned', touched, evidence: `Back${pending}.` };
 }
 
 /**
- * Whether the only failures are the cordon and configured maintenance taints and no other owner holds the node,
- * so uncordoning (and removing the maintenance taints) would return it.
+ * Returns whether the only failures are the cordon and configured maintenance taints, with no hold by another owner.
+ * Uncordoning such a node (and removing the maintenance taints) returns it.
  */
 export function readyExceptCordon(validation: NodeValidation): boolean {
   if (validation.verdict !== 'not_ready' || validation.holds.length > 0) return false;

@@ -8,10 +8,11 @@ import type { CheckContext, ValidationCheck } from './types.js';
  * - `maintenance`: a taint listed in `validation.maintenanceTaints`.
  * - `lifecycle`: not-ready, unreachable, pressure and similar taints of the node lifecycle controller.
  * - `foreign`: a taint of a known other controller.
- * - `unowned`: a NoSchedule or NoExecute taint nobody known placed and that the node did not have before.
+ * - `unowned`: a NoSchedule or NoExecute taint that no known controller places and the node did not have before.
  * - `dedicated`, `preexisting`, `soft`: taints that do not block a return.
  */
-export type TaintKind = 'cordon' | 'maintenance' | 'lifecycle' | 'foreign' | 'unowned' | 'dedicated' | 'preexisting' | 'soft';
+export type TaintKind =
+  'cordon' | 'maintenance' | 'lifecycle' | 'foreign' | 'unowned' | 'dedicated' | 'preexisting' | 'soft';
 
 export interface ClassifiedTaint {
   taint: NodeTaint;
@@ -60,7 +61,8 @@ function finding(classified: ClassifiedTaint, ctx: CheckContext): Finding | null
     case 'lifecycle':
       return { result: 'fail', text: `${text} is set by the node lifecycle controller`, reason };
     case 'foreign':
-      if (!classified.blocking) return { result: 'pass', text: `${text} from ${classified.owner} does not block scheduling` };
+      if (!classified.blocking)
+        return { result: 'pass', text: `${text} from ${classified.owner} does not block scheduling` };
       return { result: 'fail', text: `${text} is held by ${classified.owner}`, reason };
     case 'unowned':
       return { result: 'fail', text: `${text} was not on the node before and no known controller owns it`, reason };
@@ -73,12 +75,16 @@ function finding(classified: ClassifiedTaint, ctx: CheckContext): Finding | null
   }
 }
 
-/** No leftover maintenance, lifecycle or foreign NoSchedule/NoExecute taints. */
+/** Checks for leftover maintenance, lifecycle, foreign and unowned NoSchedule or NoExecute taints. */
 export function checkTaints(ctx: CheckContext): ValidationCheck {
   const name = 'taints';
   if (ctx.taints === null) return check(name, 'unknown', 'The object does not show spec.taints.', ['taints_unknown']);
   const findings = ctx.taints
     .map((taint) => finding(classifyTaint(taint, ctx), ctx))
     .filter((item): item is Finding => item !== null);
-  return combine(name, findings, ctx.taints.length === 0 ? 'No taints.' : 'Only the cordon taint, which the schedulable check judges.');
+  return combine(
+    name,
+    findings,
+    ctx.taints.length === 0 ? 'No taints.' : 'Only the cordon taint, which the schedulable check judges.',
+  );
 }

@@ -119,7 +119,8 @@ export interface CheckContext {
 }
 
 /**
- * How long after a node comes up missing RDMA devices, GPUs or GPU operator pods count as not settled yet. Ten minutes
- * follows Oracle's guidance for OKE GPU nodes, whose RDMA checks raise false alarms while interfaces come up.
+ * Time after a node comes up during which missing RDMA devices, GPUs or GPU operator pods count as not settled yet,
+ * because RDMA interfaces, device plugins and driver containers register minutes after the kubelet is Ready.
+ * NOTE: ten minutes is an estimate and is not configurable yet; a driver container that compiles may take longer.
  */
 export const SETTLE_MS = 10 * 60_000;
