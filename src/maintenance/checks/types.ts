@@ -21,8 +21,8 @@ export interface ResourceAmount {
 }
 
 /**
- * What a node looked like before a maintenance, so the validation after it can compare against the node's own
- * baseline. Plain JSON, so the maintenance tracker can store it as it is.
+ * A node's state before a maintenance, the baseline the validation after it compares against. Plain JSON, so the
+ * maintenance tracker can store it as it is.
  */
 export interface NodeSnapshot {
   version: 1;
