@@ -190,6 +190,14 @@ describe('pitstop validate', () => {
     expect(out.stdout).toContain('rdma_missing:rdma/rdma_shared_device_a');
   });
 
+  it('adds RDMA resources from the command line', async () => {
+    const input = JSON.stringify(node('gpu-a', { rdma: 0 }));
+    const out = await pitstop(['--rdma-resource', 'rdma/rdma_shared_device_a', '--now', NOW], input);
+    expect(out.stdout).toContain('gpu-a: not ready (rdma_missing:rdma/rdma_shared_device_a)');
+    const unconfigured = await pitstop(['--now', NOW], input);
+    expect(unconfigured.stdout).toContain('gpu-a: unknown (rdma_unverified:rdma/rdma_shared_device_a)');
+  });
+
   it('reads a file holding only the validation section', async () => {
     const wrapped = file('wrapped.yaml', 'validation:\n  soak: 2h\n');
     const bare = file('bare.yaml', 'soak: 2h\n');

@@ -18,6 +18,8 @@ options:
   --before FILE            nodes as they were before the maintenance (same formats), the baseline
                            for GPU and RDMA allocatable, boot id, taints and labels
   --config FILE            a Pitstop config, or a file holding only its validation section
+  --rdma-resource NAME     an RDMA extended resource that must be back, such as
+                           rdma/rdma_shared_device_a; repeatable, added to validation.rdmaResources
   --maintenance-start TIME when the maintenance started (RFC 3339); reports before it do not count
   --returned-at TIME       when the nodes came back (RFC 3339); the soak counts from here
   --requires-reboot        the maintenance reboots nodes, so the boot id must change
@@ -33,6 +35,7 @@ ready), 1 some node not ready or unknown (only with --exit-code), 2 invalid opti
 const OPTIONS = {
   before: { type: 'string' },
   config: { type: 'string' },
+  'rdma-resource': { type: 'string', multiple: true },
   'maintenance-start': { type: 'string' },
   'returned-at': { type: 'string' },
   'requires-reboot': { type: 'boolean' },
@@ -287,7 +290,9 @@ async function execute(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(USAGE);
     return 0;
   }
-  const config = values.config === undefined ? validationSchema.parse({}) : loadValidationConfig(values.config);
+  const loaded = values.config === undefined ? validationSchema.parse({}) : loadValidationConfig(values.config);
+  const extraRdma = values['rdma-resource'] ?? [];
+  const config = { ...loaded, rdmaResources: [...new Set([...loaded.rdmaResources, ...extraRdma])] };
   const now = parseTime('now', values.now) ?? systemClock.now();
   const objects = await readInput(positionals, io);
   if (objects.nodes.length === 0)
