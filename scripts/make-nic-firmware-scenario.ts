@@ -312,7 +312,7 @@ function scenarioConfig(): Record<string, unknown> {
           title: 'NIC firmware security update (ConnectX-7 28.39.2048, EFA)',
           kind: 'firmware',
           vendor: 'generic',
-          owner: 'fleet-ops',
+          owner: 'S0FLEETOPS',
           clusters: [
             { cluster: AWS, scope: { all: true } },
             { cluster: OCI, scope: { racks: ociRacks } },

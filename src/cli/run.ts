@@ -1,0 +1,95 @@
+import { systemClock } from '../clock.js';
+import { loadConfig, readSecrets, type Secrets } from '../config/load.js';
+import type { PitstopConfig } from '../config/schema.js';
+import { startEngine } from '../engine.js';
+import { createLogger } from '../log.js';
+import type { CliCommand } from './io.js';
+
+const USAGE = `usage: pitstop run [--config FILE]
+
+Starts the bot: watches the configured clusters, posts to Slack and answers its buttons and /pitstop
+commands, until SIGINT or SIGTERM.
+
+options:
+  --config FILE  config file (YAML); default the PITSTOP_CONFIG environment variable
+
+environment:
+  SLACK_BOT_TOKEN       bot token (xoxb-...), required
+  SLACK_APP_TOKEN       app-level token (xapp-...): connect in Socket Mode
+  SLACK_SIGNING_SECRET  signing secret: serve the HTTP receiver on slack.port instead
+  LINEAR_API_KEY        Linear API key, for tickets
+  PITSTOP_LOG_LEVEL     log level (trace, debug, info, warn, error); default info
+`;
+
+function parseArguments(argv: string[], env: NodeJS.ProcessEnv): { file: string } | { error: string } | 'help' {
+  let file = env.PITSTOP_CONFIG;
+  for (let index = 0; index < argv.length; index += 1) {
+    const argument = argv[index]!;
+    if (argument === '--help' || argument === '-h') return 'help';
+    if (argument === '--config') {
+      const value = argv[index + 1];
+      if (value === undefined) return { error: '--config needs a file' };
+      file = value;
+      index += 1;
+    } else if (argument.startsWith('--config=')) {
+      file = argument.slice('--config='.length);
+    } else {
+      return { error: `unknown argument "${argument}"` };
+    }
+  }
+  if (file === undefined || file === '') return { error: 'no config: pass --config FILE or set PITSTOP_CONFIG' };
+  return { file };
+}
+
+/** Resolves on the first SIGINT or SIGTERM, with the signal's name. */
+function nextStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+export const runCommand: CliCommand = async (argv, io) => {
+  const parsed = parseArguments(argv, io.env);
+  if (parsed === 'help') {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if ('error' in parsed) {
+    io.stderr.write(`pitstop run: ${parsed.error}\n\n${USAGE}`);
+    return 2;
+  }
+  let config: PitstopConfig;
+  let secrets: Secrets;
+  try {
+    config = loadConfig(parsed.file);
+    secrets = readSecrets(io.env);
+  } catch (error) {
+    io.stderr.write(`pitstop run: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const log = createLogger(io.env.PITSTOP_LOG_LEVEL ?? 'info');
+  let engine;
+  try {
+    engine = await startEngine({ config, secrets, clock: systemClock, log });
+  } catch (error) {
+    log.error({ err: error }, 'start failed');
+    io.stderr.write(`pitstop run: cannot start: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const signal = await nextStopSignal();
+  log.info({ signal }, 'stopping');
+  // A second signal while stopping ends the process at once.
+  const forced = nextStopSignal().then(() => {
+    log.warn('second signal: exiting without a clean stop');
+    process.exit(130);
+  });
+  void forced;
+  await engine.stop();
+  return 0;
+};
