@@ -45,7 +45,7 @@ function caseName(notice: NoticeCase): string {
   return `${notice.format} (${notice.traps.join(', ')}) reads as ${outcome || 'no events'}`;
 }
 
-/** The field a warning is about: its first word, such as `NotBefore` in "NotBefore '2017' is not ...". */
+/** Returns the field a warning is about: its first word, such as `NotBefore` in "NotBefore '2017' is not ...". */
 function warningField(warning: string): string {
   return warning.split(' ')[0]!;
 }

@@ -9,7 +9,7 @@ function countLabel(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-/** One line per stored notice: id, vendor and format, what was matched, what came of it. */
+/** Formats one line per stored notice: id, vendor and format, what was matched and what came of it. */
 export function noticeLine(notice: NoticeRecord): string {
   const source = notice.vendor ? `${notice.vendor} ${notice.format ?? ''}`.trim() : 'unknown vendor';
   const nodes = notice.matches.reduce((sum, match) => sum + match.nodes.length, 0);
@@ -60,7 +60,7 @@ const noticesSubcommand: Subcommand = {
       return { text: notice ? showNotice(notice) : `Notice #${id.replace('#', '')} not found. \`/pitstop notices\` lists them.` };
     }
     if (input.args.length > 1 || (mode !== undefined && mode !== 'unmatched')) {
-      throw new UsageError(`unknown notices option "${input.args.join(' ')}"`, usage);
+      throw new UsageError(`invalid notices arguments "${input.args.join(' ')}": expected none, unmatched or show ID`, usage);
     }
     const unmatchedOnly = mode === 'unmatched';
     const notices = listNotices(input.ctx.db, { unmatchedOnly, limit: LIST_LIMIT });

@@ -156,6 +156,7 @@ function readHealth(document: NoticeDocument): NoticeReading {
   const envelope = asRecord(document.value) ?? {};
   const detail = asRecord(envelope.detail) ?? ('eventTypeCode' in envelope ? envelope : null);
   if (detail === null) throw new NoticeFormatError(`an ${HEALTH} document is an AWS Health event with a detail object`);
+
   const warnings: string[] = [];
   const entities = Array.isArray(detail.affectedEntities) ? detail.affectedEntities.map(asRecord) : [];
   const entityIds = entities.map((entity) => entity?.entityValue);
@@ -166,6 +167,7 @@ function readHealth(document: NoticeDocument): NoticeReading {
     const status = mapEnum(entity?.status, ENTITY_STATUSES);
     if (id !== null && status !== undefined) perResource[id] = status;
   }
+
   const typeCode = asString(detail.eventTypeCode);
   const event = makeEvent(
     'aws',

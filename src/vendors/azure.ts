@@ -134,7 +134,7 @@ function read(document: NoticeDocument, format: string, options: { reason?: stri
 }
 
 /**
- * The VM name Scheduled Events uses for a node. A scale-set provider id ends in
+ * Returns the VM name Scheduled Events uses for a node. A scale-set provider id ends in
  * `virtualMachineScaleSets/<set>/virtualMachines/<index>`, and the VM is named `<set>_<index>`.
  */
 function vmName(node: NodeView): string | null {

@@ -7,7 +7,7 @@ interface Repair {
 }
 
 // Vendors publish samples that are almost JSON. Each repair fixes one such mistake seen in
-// published documentation; they are tried only after a strict parse fails, and the note says which ran.
+// published documentation. Repairs run only after a strict parse fails, and the note names the ones used.
 const CLEANUPS: Repair[] = [
   { description: 'nothing removed', apply: (text) => text },
   {
@@ -22,7 +22,7 @@ const CLEANUPS: Repair[] = [
 const WRAPS: Repair[] = [
   { description: '', apply: (text) => text },
   {
-    // `[ "Events": [...] ]`: an array that holds a member, as in the EC2 user guide's CLI samples.
+    // `[ "Events": [...] ]`: an array that contains a member, as in the EC2 user guide's CLI samples.
     description: 'replacing the outer brackets with braces',
     apply: (text) => (/^\[\s*"[^"]*"\s*:/.test(text) && text.endsWith(']') ? `{${text.slice(1, -1)}}` : null),
   },
@@ -61,8 +61,8 @@ function repairJson(text: string): { value: unknown; note: string } | null {
   return null;
 }
 
-// Mapping or list lines only; free text such as "Scheduled: Fri, 06 Dec ..." has spaces or periods
-// in what would be its keys or values, which YAML rejects or reads as one long string.
+// Accepts mapping or list lines only. Free text such as "Scheduled: Fri, 06 Dec ..." has spaces or
+// periods in what would be its keys, so it is not taken for YAML.
 function looksLikeYaml(text: string): boolean {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '' && !line.trim().startsWith('#'));
   if (lines[0]?.trim() === '---') return true;
@@ -105,7 +105,7 @@ export function asString(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-/** The document's text, trimmed, or the empty string when it arrived as a parsed value. */
+/** Returns the document's text, trimmed, or the empty string when it arrived as a parsed value. */
 export function documentText(document: NoticeDocument): string {
   return (document.text ?? '').trim();
 }

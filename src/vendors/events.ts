@@ -89,7 +89,7 @@ export function makeReading(
   return reading;
 }
 
-/** Whether two events describe the same thing, used to fold repeated copies of one event in a paste. */
+/** Compares two events field by field, to fold repeated copies of one event in a paste. */
 export function sameEvent(a: VendorEvent, b: VendorEvent): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }

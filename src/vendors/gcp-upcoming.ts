@@ -22,7 +22,7 @@ const MARKER_KEYS = [
   'startTimeWindow',
 ];
 
-/** Whether the value is an upcoming-maintenance object. */
+/** Returns whether the value is an upcoming-maintenance object. */
 export function isUpcomingMaintenance(value: unknown): boolean {
   const record = asRecord(value);
   return record !== null && MARKER_KEYS.some((key) => key in record);
@@ -43,7 +43,7 @@ export function findUpcomingMaintenance(value: unknown): Record<string, unknown>
   return found === undefined ? null : (found as Record<string, unknown>);
 }
 
-/** Whether the object names its fields in snake_case, as the metadata server does. */
+/** Returns whether the object names its fields in snake_case, as the metadata server does. */
 export function isSnakeCase(object: Record<string, unknown>): boolean {
   return Object.keys(object).some((key) => key.includes('_'));
 }
@@ -61,7 +61,10 @@ export function readUpcomingMaintenance(object: Record<string, unknown>, resourc
   const rawStatus = field(object, 'maintenance_status', 'maintenanceStatus');
   const status = rawStatus === undefined ? 'scheduled' : mapEnum(rawStatus, STATUSES);
   if (status === undefined) warnings.push(`maintenance_status ${JSON.stringify(rawStatus)} is not PENDING or ONGOING`);
-  const reasons = field(object, 'maintenance_reasons', 'maintenanceReasons');
+  const rawReasons = field(object, 'maintenance_reasons', 'maintenanceReasons');
+  let reasons: string[] | undefined;
+  if (Array.isArray(rawReasons)) reasons = uniqueStrings(rawReasons);
+  else if (typeof rawReasons === 'string') reasons = [rawReasons];
   const latestStart = readTime('latest_window_start_time', latest, 'RFC 3339', warnings);
 
   return makeEvent(
@@ -79,7 +82,7 @@ export function readUpcomingMaintenance(object: Record<string, unknown>, resourc
     {
       code: asString(object.type) ?? undefined,
       latestStart: latest === undefined ? undefined : latestStart,
-      reasons: Array.isArray(reasons) ? uniqueStrings(reasons) : typeof reasons === 'string' ? [reasons] : undefined,
+      reasons,
       warnings,
     },
   );

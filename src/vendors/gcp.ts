@@ -78,7 +78,10 @@ function readMaintenanceEvent(document: NoticeDocument): NoticeReading {
 
 function instancesOf(value: unknown): Record<string, unknown>[] | null {
   const record = asRecord(value);
-  const list = Array.isArray(value) ? value : Array.isArray(record?.items) ? record.items : record ? [record] : [];
+  let list: unknown[] = [];
+  if (Array.isArray(value)) list = value;
+  else if (Array.isArray(record?.items)) list = record.items;
+  else if (record) list = [record];
   const instances = list.map(asRecord).filter((item): item is Record<string, unknown> => item !== null);
   const looksLikeInstances = instances.length > 0 && instances.every((item) => typeof item.name === 'string');
   return looksLikeInstances && instances.some((item) => 'upcomingMaintenance' in item || 'resourceStatus' in item)
@@ -112,7 +115,7 @@ function readUpcoming(document: NoticeDocument, format: string): NoticeReading {
   if (upcoming) return makeReading('gcp', format, [readUpcomingMaintenance(upcoming, [])], document.notes);
   const error = asString(record?.error);
   if (error !== null) {
-    // The metadata server answers an error body (with HTTP 503) until it has a notification.
+    // The metadata server returns an error body (with HTTP 503) until it has a notification.
     const note = `the document is an error answer ("${error}"), which announces no maintenance`;
     return makeReading('gcp', format, [], [...document.notes, note]);
   }
@@ -137,12 +140,14 @@ function nodeSignals(node: NodeView): VendorEvent[] {
   const started =
     terminating || node.labels[GKE.active] === 'ONGOING' || taints.some((taint) => taint.key === GKE.windowStarted);
   const latest = readEpochSeconds(GKE.latest, node.labels[GKE.latest], warnings);
+  let kind: EventKind = 'unknown';
+  if (terminating) kind = spot ? 'preempt' : 'terminate';
   return [
     makeEvent(
       'gcp',
       {
         eventId: null,
-        kind: terminating ? (spot ? 'preempt' : 'terminate') : 'unknown',
+        kind,
         status: started ? 'started' : 'scheduled',
         notBefore: readEpochSeconds(GKE.time, node.labels[GKE.time], warnings),
         notAfter: null,

@@ -126,7 +126,7 @@ export function readGeneric(document: NoticeDocument, vendor: Vendor | undefined
   return makeReading(readingVendor, GENERIC_FORMAT, events, [...document.notes, ...documentWarnings]);
 }
 
-/** Whether the document is in the generic format. */
+/** Returns whether the document is in the generic format. */
 export function isGenericDocument(document: NoticeDocument): boolean {
   return eventList(document.value) !== null;
 }

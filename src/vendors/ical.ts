@@ -152,7 +152,9 @@ function readVevent(lines: ContentLine[], vendor: Vendor, calendarCancelled: boo
   const summary = unescapeText(first('SUMMARY')?.value ?? '');
   const categories = all('CATEGORIES').flatMap((line) => textList(line.value));
   const rawStatus = first('STATUS')?.value.toUpperCase();
-  const status = calendarCancelled ? 'cancelled' : rawStatus === undefined ? 'scheduled' : STATUSES[rawStatus];
+  let status: EventStatus | undefined = 'scheduled';
+  if (calendarCancelled) status = 'cancelled';
+  else if (rawStatus !== undefined) status = STATUSES[rawStatus];
   if (status === undefined) warnings.push(`STATUS '${rawStatus}' is not an event status`);
 
   return makeEvent(
@@ -174,7 +176,7 @@ function readVevent(lines: ContentLine[], vendor: Vendor, calendarCancelled: boo
   );
 }
 
-/** Whether the text is an iCalendar document. */
+/** Returns whether the text is an iCalendar document. */
 export function isICalendar(text: string): boolean {
   return /^\s*BEGIN:VCALENDAR\b/i.test(text.replace(/^\uFEFF/, ''));
 }

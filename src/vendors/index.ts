@@ -40,7 +40,7 @@ const KUBERNETES_NODE_FORMAT = 'kubernetes-node';
 /** Formats any vendor's notices may come in; they are tried after the vendor's own formats. */
 export const SHARED_FORMATS = [GENERIC_FORMAT, ICAL_FORMAT, KUBERNETES_NODE_FORMAT];
 
-/** Every vendor with its formats, for help text and error messages. */
+/** Lists every vendor with its formats, for help text and error messages. */
 export function listFormats(): { vendor: Vendor; formats: string[] }[] {
   return VENDORS.map((vendor) => ({ vendor, formats: ADAPTERS[vendor].formats }));
 }
@@ -102,8 +102,8 @@ function detectFormat(document: NoticeDocument, options: NoticeOptions): { adapt
     return format === null ? [] : [{ adapter, format }];
   });
   if (claims.length === 1) return claims[0]!;
-  // A document two readers claim is ambiguous, such as `[]`: an empty EC2 metadata answer and an
-  // empty generic list.
+  // A document two readers claim is ambiguous. For example, `[]` is both an empty EC2 metadata
+  // response and an empty generic list.
   if (claims.length > 1) {
     const named = claims.map((claim) => `${claim.adapter.vendor} ${claim.format}`).join(' or ');
     throw new NoticeFormatError(`the notice could be ${named}: name the vendor with --vendor (or ?vendor= on intake)`);

@@ -16,7 +16,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * Formats whose every document lists all open events, so an event missing from the next document of the
- * same origin has ended or was cancelled: Azure removes events instead of completing them, and the GCE
+ * same origin has ended or was cancelled. Azure removes events instead of completing them, and the GCE
  * metadata keys go back to `NONE` or empty.
  */
 const SNAPSHOT_FORMATS = new Set([
@@ -100,8 +100,8 @@ function readParams(ctx: PitstopContext, document: string, params: IntakeParams)
 
 /**
  * Reads, matches and stores one notice body, and creates or cancels the maintenances of its matched
- * events. Every body is stored, including unreadable ones. Returns the HTTP status and JSON body the
- * intake answers: 202 with what was read and matched, or 400 with the error.
+ * events. Every body is stored, including unreadable ones. Returns the HTTP status and JSON body of the
+ * response: 202 with what was read and matched, or 400 with the error.
  */
 export function receiveNotice(ctx: PitstopContext, document: string, params: IntakeParams): IntakeResponse {
   const reading = readParams(ctx, document, params);
@@ -118,7 +118,9 @@ export function receiveNotice(ctx: PitstopContext, document: string, params: Int
       unmatchedResources: entry.unmatchedResources,
       maintenanceId: maintenanceIds[position] ?? null,
     }));
-    const status: NoticeStatus = reading.events.length === 0 ? 'empty' : match.matchedNodes > 0 ? 'matched' : 'unmatched';
+    let status: NoticeStatus = 'unmatched';
+    if (reading.events.length === 0) status = 'empty';
+    else if (match.matchedNodes > 0) status = 'matched';
     const id = insertNotice(ctx.db, {
       receivedAt: ctx.clock.now().toISOString(),
       origin: params.resource ?? null,

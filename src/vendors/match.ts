@@ -41,13 +41,13 @@ function indexCluster(fleet: FleetView, cluster: PitstopConfig['clusters'][numbe
   return index;
 }
 
-/** Whether a cluster may host the event's machines: same vendor, or either side generic. */
+/** Returns whether a cluster may host the event's machines: same vendor, or either side generic. */
 function vendorFits(event: VendorEvent, cluster: PitstopConfig['clusters'][number]): boolean {
   return event.vendor === cluster.vendor || event.vendor === 'generic' || cluster.vendor === 'generic';
 }
 
 /**
- * Matches each event's resources against the nodes of the configured clusters the fleet knows, by node
+ * Matches each event's resources against the nodes of the configured clusters the fleet watches, by node
  * name, hostname label and the vendor's instance id or VM name. A resource that matches in several
  * clusters is reported once per cluster.
  */

@@ -30,7 +30,7 @@ export function nodesIn(value: unknown): NodeView[] | null {
   return null;
 }
 
-/** Whether the document is one or more Nodes and at least one shows a signal. */
+/** Returns whether the document is one or more Nodes and at least one shows a signal. */
 export function detectNodes(document: NoticeDocument, hasSignal: (node: NodeView) => boolean): boolean {
   return nodesIn(document.value)?.some(hasSignal) ?? false;
 }

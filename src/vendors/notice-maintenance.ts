@@ -10,14 +10,14 @@ const MAINTENANCE_EVENT_KINDS: ReadonlySet<EventKind> = new Set(['reboot', 'rede
 
 /**
  * Window length assumed when a notice gives a start but neither an end nor an impact duration.
- * NOTE: an estimate; the maintenance's recovery tracking, not this end, decides when nodes are back.
+ * NOTE: one hour is an estimate, so such a maintenance may announce its end before the vendor's work is done.
  */
 const ASSUMED_WINDOW_SECONDS = 3_600;
 
 const MAX_TITLE_LENGTH = 150;
 
 /**
- * The key that makes a maintenance from a notice idempotent: the vendor's event id (lower-cased, since
+ * Builds the key that makes a maintenance from a notice idempotent: the vendor's event id (lower-cased, since
  * Azure sends GUIDs in either case), else the kind, start and resources.
  */
 export function maintenanceKeyOf(event: VendorEvent): string {

@@ -10,7 +10,7 @@ import type { VendorEvent } from './types.js';
  */
 export type NoticeStatus = 'matched' | 'unmatched' | 'empty' | 'rejected';
 
-/** How one event of a stored notice matched, and the maintenance it created or found. */
+/** Match result of one event of a stored notice, with the maintenance it created or found. */
 export interface StoredEventMatch {
   position: number;
   eventId: string | null;
@@ -105,7 +105,7 @@ export function getNotice(db: Db, id: number): NoticeRecord | undefined {
   return row ? fromRow(row) : undefined;
 }
 
-/** The newest readable notice of a vendor and format read on one origin, to compare the next one with. */
+/** Returns the newest readable notice of a vendor and format read on one origin, to compare the next one with. */
 export function latestNoticeFrom(
   db: Db,
   key: { vendor: string; format: string; origin: string },

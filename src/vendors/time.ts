@@ -1,5 +1,5 @@
 /**
- * Time and duration readers for vendor notices. Each reader returns ISO 8601 UTC or null, and appends a
+ * Time and duration readers for vendor notices. Each time reader returns ISO 8601 UTC or null, and appends a
  * warning naming the field and the value when the value is present but cannot be read. An empty string
  * reads as null without a warning, because Azure blanks `NotBefore` once an event starts.
  */
@@ -98,8 +98,8 @@ function near3339Problem(text: string): string {
 type TimeForm = 'RFC 1123' | 'RFC 3339';
 
 /**
- * Reads a time field. `expected` names the form the vendor documents; both RFC 1123 and RFC 3339 are
- * accepted, because both are unambiguous, and the warning names the documented form.
+ * Reads a time field. Both RFC 1123 and RFC 3339 are accepted, because both are unambiguous.
+ * `expected` is the form the vendor documents, which a warning names.
  */
 export function readTime(field: string, value: unknown, expected: TimeForm, warnings: string[]): string | null {
   if (value === undefined || value === null || value === '') return null;

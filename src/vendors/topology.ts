@@ -10,7 +10,7 @@ export function firstLabel(node: NodeView, ...keys: string[]): string | null {
   return null;
 }
 
-/** GPU product from GPU feature discovery, else the instance type. */
+/** Returns the GPU product from GPU feature discovery, else the instance type. */
 export function skuOf(node: NodeView, ...vendorKeys: string[]): string | null {
   return firstLabel(
     node,
@@ -22,7 +22,7 @@ export function skuOf(node: NodeView, ...vendorKeys: string[]): string | null {
 }
 
 /**
- * NVLink domain: GPU feature discovery's clique label, else Topograph's accelerator domain
+ * Returns the NVLink domain: GPU feature discovery's clique label, else Topograph's accelerator domain
  * (Topograph leaves its own label unset where the clique label exists).
  */
 export function nvlinkDomainOf(node: NodeView, ...vendorKeys: string[]): string | null {
@@ -35,12 +35,12 @@ export function nvlinkDomainOf(node: NodeView, ...vendorKeys: string[]): string 
   );
 }
 
-/** Topograph's leaf switch label, the vendor-neutral fallback for `fabric`. */
+/** Returns Topograph's leaf switch label, the vendor-neutral fallback for `fabric`. */
 export function topographLeaf(node: NodeView): string | null {
   return firstLabel(node, 'network.topology.nvidia.com/leaf');
 }
 
-/** Topology that reads only vendor-neutral labels, for vendors that publish none of their own. */
+/** Reads topology from vendor-neutral labels only, for vendors that publish none of their own. */
 export function neutralTopology(node: NodeView, rackLabel: string | undefined, instanceId: string | null): NodeTopology {
   return {
     rack: rackLabel === undefined ? null : firstLabel(node, rackLabel),
@@ -51,7 +51,7 @@ export function neutralTopology(node: NodeView, rackLabel: string | undefined, i
   };
 }
 
-/** The provider id without its `scheme://` prefix, split on `/`, empty segments dropped. */
+/** Splits the provider id on `/` after its `scheme://` prefix, dropping empty segments. */
 export function providerIdSegments(node: NodeView): string[] {
   if (node.providerId === null || node.providerId === '') return [];
   return node.providerId
@@ -60,7 +60,7 @@ export function providerIdSegments(node: NodeView): string[] {
     .filter((segment) => segment !== '');
 }
 
-/** Node name, hostname label and the given vendor names, without empties and repeats. */
+/** Returns the node name, hostname label and the given vendor names, without empties and repeats. */
 export function baseResourceNames(node: NodeView, ...vendorNames: (string | null)[]): string[] {
   const names = [node.name, node.labels['kubernetes.io/hostname'] ?? null, ...vendorNames];
   return [...new Set(names.filter((name): name is string => name !== null && name !== ''))];

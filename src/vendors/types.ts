@@ -1,7 +1,7 @@
 import type { Vendor } from '../config/schema.js';
 import type { NodeView } from '../k8s/views.js';
 
-/** What an event does to the machines it names, in one vocabulary across vendors. */
+/** Effect of an event on the machines it names, in one vocabulary across vendors. */
 export const EVENT_KINDS = [
   'reboot',
   'redeploy',
@@ -21,7 +21,7 @@ export type EventStatus = (typeof EVENT_STATUSES)[number];
 /**
  * One maintenance event a vendor announced, normalised across vendors. Times are ISO 8601 UTC
  * (`2026-04-11T22:26:58Z`), and `null` means the notice did not state the value or stated it in a form
- * that could not be read (then `warnings` says which).
+ * that could not be read (then `warnings` names the field).
  *
  * The first nine fields are always present, in this order; the others appear only when the notice
  * carries them.
@@ -43,11 +43,11 @@ export interface VendorEvent {
   /** The vendor's own name for the event type, such as `Freeze`, `system-reboot` or an AWS Health type code. */
   code?: string;
   description?: string;
-  /** Who started the event: Azure `EventSource` (`Platform`, `User`) or OCI `createdBy`. */
+  /** Initiator of the event: Azure `EventSource` (`Platform`, `User`) or OCI `createdBy`. */
   source?: string;
   /** Latest time the vendor lets the start move to (GCP latest window start, AWS `NotBeforeDeadline`). */
   latestStart?: string | null;
-  /** Why the vendor does the work, such as GCP `PLANNED_UPDATE` or `FAILURE_GPU`. */
+  /** Causes the vendor gives for the work, such as GCP `PLANNED_UPDATE` or `FAILURE_GPU`. */
   reasons?: string[];
   /** OCI `maintenanceCategory`, such as `FLEXIBLE`. */
   category?: string | null;
@@ -61,7 +61,7 @@ export interface VendorEvent {
   warnings?: string[];
 }
 
-/** What a notice document announced, and what of it could not be read. */
+/** Events a notice document announced, and the parts of it that could not be read. */
 export interface NoticeReading {
   vendor: Vendor;
   format: string;
