@@ -19,7 +19,7 @@ export interface FleetView {
   node(cluster: string, name: string): NodeView | undefined;
   /** Pods with no node assigned (`spec.nodeName` empty), in any phase but Succeeded or Failed. */
   pendingPods(cluster: string): PodView[];
-  /** GPU operator validator pods scheduled on a node. */
+  /** Pods of the GPU operator namespace bound to a node: the validators, the device plugin and other operands. */
   validatorPods(cluster: string, node: string): PodView[];
   /** Lists the pods bound to the given nodes, one request per call, for blast-radius counts. */
   podsOnNodes(cluster: string, nodes: string[]): Promise<PodView[]>;

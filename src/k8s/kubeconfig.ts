@@ -74,6 +74,37 @@ function loadInCluster(cluster: ClusterConnection, env: NodeJS.ProcessEnv): Kube
   return config;
 }
 
+/** Checks that a context exists and names a defined cluster and user, and that the server uses https. */
+function checkContext(clusterName: string, config: KubeConfig, contextName: string, where: string): void {
+  const context = config.getContextObject(contextName);
+  if (!context) {
+    const known = config.getContexts().map((entry) => entry.name);
+    throw new Error(
+      `cluster "${clusterName}": context "${contextName}" not found in ${where} ` +
+        `(contexts: ${known.join(', ') || 'none'}); set clusters[].context to one of them`,
+    );
+  }
+
+  const server = config.getCluster(context.cluster);
+  if (!server) {
+    throw new Error(
+      `cluster "${clusterName}": context "${contextName}" names cluster "${context.cluster}", which ${where} does not define`,
+    );
+  }
+  if (!config.getUser(context.user)) {
+    throw new Error(
+      `cluster "${clusterName}": context "${contextName}" names user "${context.user}", which ${where} does not define`,
+    );
+  }
+
+  if (server.server.startsWith('http:') && !server.skipTLSVerify) {
+    throw new Error(
+      `cluster "${clusterName}": server ${server.server} uses plain http, which the Kubernetes client only allows ` +
+        'with insecure-skip-tls-verify; use the https address of the API server',
+    );
+  }
+}
+
 /**
  * Builds the client configuration of one configured cluster: the in-cluster service account, or a context of a
  * kubeconfig file. Every problem (missing file, unknown context, context without its cluster or user, plain
@@ -81,6 +112,7 @@ function loadInCluster(cluster: ClusterConnection, env: NodeJS.ProcessEnv): Kube
  */
 export function loadKubeConfig(cluster: ClusterConnection, env: NodeJS.ProcessEnv = process.env): KubeConfig {
   if (cluster.inCluster) return loadInCluster(cluster, env);
+
   const { files, source } = kubeconfigFiles(cluster, env);
   const missing = files.filter((file) => !existsSync(file));
   if (missing.length === files.length) {
@@ -91,36 +123,13 @@ export function loadKubeConfig(cluster: ClusterConnection, env: NodeJS.ProcessEn
   }
   const present = files.filter((file) => !missing.includes(file));
   const config = loadFiles(cluster.name, present);
+
   const where = present.join(', ');
   const contextName = cluster.context ?? config.getCurrentContext();
   if (!contextName) {
     throw new Error(`cluster "${cluster.name}": no context set and ${where} has no current-context; set clusters[].context`);
   }
-  const context = config.getContextObject(contextName);
-  if (!context) {
-    const known = config.getContexts().map((entry) => entry.name);
-    throw new Error(
-      `cluster "${cluster.name}": context "${contextName}" not found in ${where} ` +
-        `(contexts: ${known.join(', ') || 'none'}); set clusters[].context to one of them`,
-    );
-  }
-  const server = config.getCluster(context.cluster);
-  if (!server) {
-    throw new Error(
-      `cluster "${cluster.name}": context "${contextName}" names cluster "${context.cluster}", which ${where} does not define`,
-    );
-  }
-  if (!config.getUser(context.user)) {
-    throw new Error(
-      `cluster "${cluster.name}": context "${contextName}" names user "${context.user}", which ${where} does not define`,
-    );
-  }
-  if (server.server.startsWith('http:') && !server.skipTLSVerify) {
-    throw new Error(
-      `cluster "${cluster.name}": server ${server.server} uses plain http, which the Kubernetes client only allows ` +
-        'with insecure-skip-tls-verify; use the https address of the API server',
-    );
-  }
+  checkContext(cluster.name, config, contextName, where);
   config.setCurrentContext(contextName);
   return config;
 }

@@ -2,7 +2,7 @@ import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ApiException, type KubeConfig } from '@kubernetes/client-node';
 
-/** A non-2xx answer from a Kubernetes API server, with the reason and message of its Status body. */
+/** A non-2xx response from a Kubernetes API server, with the reason and message of its Status body. */
 export class KubeApiError extends Error {
   constructor(
     readonly statusCode: number,
@@ -43,7 +43,7 @@ export function statusDetail(body: unknown): { reason: string; message: string }
 const REQUEST_TIMEOUT_MS = 60_000;
 
 /**
- * Sends a GET and parses the JSON answer as the server wrote it. Lists are read this way, and not through the
+ * Sends a GET and parses the JSON response as the server wrote it. Lists are read this way, and not through the
  * generated API classes, because those turn objects into model classes (Date timestamps, every optional key
  * present) while watch events arrive as plain JSON; reading both raw gives one view of an object either way.
  * TLS and credentials come from the KubeConfig, exactly as the client library's own Watch applies them.
@@ -52,7 +52,9 @@ export async function getJson(
   config: KubeConfig,
   path: string,
   query: Record<string, string | undefined>,
+  signal?: AbortSignal,
 ): Promise<unknown> {
+  signal?.throwIfAborted();
   const cluster = config.getCurrentCluster();
   if (!cluster) throw new Error(`kubeconfig has no cluster for context "${config.getCurrentContext()}"`);
   const url = new URL(cluster.server.replace(/\/+$/, '') + path);
@@ -71,6 +73,7 @@ export async function getJson(
         auth: options.auth,
         headers: { ...options.headers, Accept: 'application/json' },
         timeout: REQUEST_TIMEOUT_MS,
+        signal,
       },
       (response) => {
         const chunks: Buffer[] = [];

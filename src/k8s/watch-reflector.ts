@@ -17,7 +17,7 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () 
   return Math.round(step / 2 + random() * (step / 2));
 }
 
-/** What one reflector lists and watches, and how it keeps objects as views. */
+/** Target of one reflector: the path and selector it lists and watches, and how objects become views. */
 export interface ReflectorSpec<View> {
   /** Name for logs and errors, such as `nodes`. */
   name: string;
@@ -43,7 +43,7 @@ export interface ReflectorOptions {
   log: Logger;
   backoff: BackoffPolicy;
   pageSize: number;
-  /** Server-side watch timeout; each watch asks for a random value between this and twice this. */
+  /** Server-side watch timeout in seconds. Each watch requests a random value between this and twice this. */
   watchTimeoutSeconds: number;
 }
 
@@ -79,6 +79,9 @@ export class Reflector<View extends { resourceVersion: string | null }> {
   lastError: Error | null = null;
   private stopped = false;
   private failures = 0;
+  /** Count of 410 responses since the last event that was not an error. A second one in a row waits for backoff. */
+  private expiredInARow = 0;
+  private lists = new AbortController();
   private abortWatch: (() => void) | null = null;
   private wake: (() => void) | null = null;
   private running: Promise<void> | null = null;
@@ -91,11 +94,13 @@ export class Reflector<View extends { resourceVersion: string | null }> {
 
   start(): void {
     this.stopped = false;
+    if (this.lists.signal.aborted) this.lists = new AbortController();
     this.running ??= this.loop().finally(() => (this.running = null));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.lists.abort();
     this.abortWatch?.();
     this.wake?.();
     await this.running;
@@ -113,6 +118,7 @@ export class Reflector<View extends { resourceVersion: string | null }> {
         if (this.stopped) break;
         delay = this.afterWatch(await this.watchOnce());
       } catch (error) {
+        if (this.stopped) break;
         delay = this.afterFailure(error instanceof Error ? error : new Error(String(error)));
       }
       if (delay > 0 && !this.stopped) await this.sleep(delay);
@@ -130,7 +136,8 @@ export class Reflector<View extends { resourceVersion: string | null }> {
           'watch history expired (410 Gone); relisting',
         );
         this.resourceVersion = '';
-        return 0;
+        if (this.expiredInARow++ === 0) return 0;
+        return this.afterFailure(new Error('watch expired again right after a fresh list'));
       case 'error':
         return this.afterFailure(outcome.error);
       case 'closed':
@@ -179,11 +186,8 @@ export class Reflector<View extends { resourceVersion: string | null }> {
       let token: string | undefined;
       try {
         do {
-          const page = (await getJson(this.options.kubeConfig, this.spec.path, {
-            fieldSelector: this.spec.fieldSelector,
-            limit: String(this.options.pageSize),
-            continue: token,
-          })) as ListPage;
+          const query = { fieldSelector: this.spec.fieldSelector, limit: String(this.options.pageSize), continue: token };
+          const page = (await getJson(this.options.kubeConfig, this.spec.path, query, this.lists.signal)) as ListPage;
           resourceVersion ||= page.metadata?.resourceVersion ?? '';
           for (const item of page.items ?? []) {
             const view = this.spec.toView(item);
@@ -310,6 +314,7 @@ export class Reflector<View extends { resourceVersion: string | null }> {
       this.resourceVersion = metadata.resourceVersion;
     }
     this.failures = 0;
+    this.expiredInARow = 0;
     this.hooks.progress();
     return null;
   }

@@ -39,7 +39,7 @@ export interface CaughtUpOptions {
 export interface FleetWatch extends FleetView {
   /**
    * Starts every watch and resolves once each cluster finished its first list. Rejects after the sync
-   * timeout, naming each cluster that has not synced and its last error; the watches keep retrying.
+   * timeout, naming each cluster that has not synced and its last error. The watches keep retrying.
    */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -71,7 +71,9 @@ function fieldValue(value: string): string {
 function byName<T extends { name: string; namespace?: string }>(left: T, right: T): number {
   const leftKey = `${left.namespace ?? ''}/${left.name}`;
   const rightKey = `${right.namespace ?? ''}/${right.name}`;
-  return leftKey < rightKey ? -1 : leftKey > rightKey ? 1 : 0;
+  if (leftKey < rightKey) return -1;
+  if (leftKey > rightKey) return 1;
+  return 0;
 }
 
 /** Timestamps as the API server writes them (`2024-05-01T10:00:00Z`), whatever form a client produced. */
@@ -272,7 +274,7 @@ class FleetWatchImpl implements FleetWatch {
         const unsynced = watch.reflectors.filter((reflector) => !reflector.hasSynced);
         const error = unsynced.map((reflector) => reflector.lastError).find((entry) => entry !== null);
         const names = unsynced.map((reflector) => reflector.spec.name).join(', ');
-        return `cluster "${watch.cluster.name}" (${names}): ${error ? error.message : 'no answer from the API server'}`;
+        return `cluster "${watch.cluster.name}" (${names}): ${error ? error.message : 'no response from the API server'}`;
       });
     return new Error(`Kubernetes watches did not finish their first list within ${this.syncTimeoutMs} ms: ${causes.join('; ')}`);
   }
@@ -422,10 +424,10 @@ async function listPodsOnNodes(watch: ClusterWatch, nodes: string[], pageSize: n
     );
     return lists.flatMap((list) => list.views).sort(byName);
   }
-  const wanted = new Set(nodes);
+  const selectedNodes = new Set(nodes);
   const { views } = await listPods(kubeConfig, name, `spec.nodeName!=,${ACTIVE_POD_SELECTOR}`, pageSize);
   if (watch.nodes.items.size > 0) watch.measuredPodsPerNode = Math.max(1, views.length / watch.nodes.items.size);
-  return views.filter((view) => view.nodeName !== null && wanted.has(view.nodeName)).sort(byName);
+  return views.filter((view) => view.nodeName !== null && selectedNodes.has(view.nodeName)).sort(byName);
 }
 
 /** Creates the watches for every configured cluster; call `start` to begin listing. */

@@ -23,9 +23,9 @@ export interface KubeStandInOptions {
 }
 
 /**
- * A local HTTPS server that speaks the core/v1 part of the Kubernetes API that Pitstop's watchers use: list
- * (with `limit`/`continue`), watch (with bookmarks, `timeoutSeconds` and 410 Gone), get, and PATCH, for
- * Nodes, Pods, Events and Namespaces, with field and label selectors and bearer-token auth.
+ * A local HTTPS server for the core/v1 part of the Kubernetes API that Pitstop's watchers use. It serves list
+ * (with `limit`/`continue`), watch (with bookmarks, `timeoutSeconds` and 410 Gone), get and PATCH for Nodes,
+ * Pods, Events and Namespaces. Field and label selectors apply, and every request needs the bearer token.
  */
 export interface KubeStandIn {
   /** `https://127.0.0.1:<port>` */
@@ -52,7 +52,7 @@ export interface KubeStandIn {
   openWatches(): number;
   /** Breaks every open watch, by resetting the connection (default) or ending the stream; returns how many. */
   dropWatches(mode?: DropMode): number;
-  /** Answers the next `count` requests with HTTP `code` (default 503) and a Status body, as an outage would. */
+  /** Fails the next `count` requests with HTTP `code` (default 503) and a Status body, as an outage would. */
   failNext(count: number, code?: number): void;
   /** Drops the write history, so watches from any earlier resourceVersion get 410 Gone and must relist. */
   compact(): void;

@@ -20,8 +20,8 @@ export interface KubeRequestRecord {
 
 function authorized(request: IncomingMessage, token: string): boolean {
   const expected = Buffer.from(`Bearer ${token}`);
-  const given = Buffer.from(request.headers.authorization ?? '');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  const received = Buffer.from(request.headers.authorization ?? '');
+  return received.length === expected.length && timingSafeEqual(received, expected);
 }
 
 export interface HandlerContext {
@@ -29,7 +29,7 @@ export interface HandlerContext {
   token: string;
   watches: WatchRegistry;
   requests: KubeRequestRecord[];
-  /** Requests still to fail with `code` before the stand-in answers normally again. */
+  /** Requests still to fail with `code` before the stand-in responds normally again. */
   faults: { remaining: number; code: number };
 }
 

@@ -39,7 +39,7 @@ function parseLimit(text: string | null): number {
   return Number(text);
 }
 
-/** The revision a list reads: the continue token's, an exact `resourceVersion`, or the latest. */
+/** Returns the revision a list reads: the continue token's, an exact `resourceVersion`, or the latest. */
 function listRevision(store: ObjectStore, params: URLSearchParams, token: ContinueToken | null): number {
   if (token) return token.revision;
   const requested = params.get('resourceVersion') ?? '';

@@ -54,9 +54,9 @@ function patchObject(contentType: string, current: KubeObject, patch: unknown): 
 }
 
 /**
- * Applies a PATCH and stores the result. A patch of the main resource keeps the stored status and one of
- * `/status` changes only the status, as for resources with a status subresource; a `resourceVersion` in the
- * patched object must match the stored one (409 Conflict otherwise).
+ * Applies a PATCH and stores the result. For resources with a status subresource, a patch of the main resource
+ * keeps the stored status and a patch of `/status` changes only the status. A `resourceVersion` in the patched
+ * object must match the stored one, or the patch fails with 409 Conflict.
  */
 export async function handlePatch(store: ObjectStore, target: Target, request: IncomingMessage): Promise<KubeObject> {
   const current = storedObject(store, target);

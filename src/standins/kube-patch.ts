@@ -1,6 +1,6 @@
 import type { KubeObject } from './kube-resources.js';
 
-/** A patch the server cannot apply; answered with the given HTTP status. */
+/** A patch the server cannot apply, rejected with the given HTTP status. */
 export class PatchError extends Error {
   constructor(
     readonly code: number,

@@ -110,7 +110,7 @@ export function objectKey(resource: ResourceType, namespace: string | undefined,
   return resource.namespaced ? `${namespace ?? 'default'}/${name}` : name;
 }
 
-/** The `kind: Status` body the API server sends with every error. */
+/** Builds the `kind: Status` body the API server sends with every error. */
 export function statusBody(
   code: number,
   reason: string,

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { metadataOf, objectKey, resourceByPlural, statusBody, type KubeObject, type ResourceType } from './kube-resources.js';
 import type { ObjectStore } from './kube-store.js';
 
-/** What a URL under `/api/v1` names. */
+/** Resource, namespace, name and subresource that a URL under `/api/v1` names. */
 export interface Target {
   resource: ResourceType;
   namespace: string | undefined;
@@ -10,7 +10,7 @@ export interface Target {
   subresource: 'status' | undefined;
 }
 
-/** An error answered with a `kind: Status` body. */
+/** An error sent to the client as a `kind: Status` body. */
 export class StatusError extends Error {
   constructor(
     readonly code: number,

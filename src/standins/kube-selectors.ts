@@ -1,6 +1,6 @@
 import { metadataOf, type KubeObject, type ResourceType } from './kube-resources.js';
 
-/** A selector that failed to parse; the API server answers it with 400 BadRequest. */
+/** A selector that failed to parse, which the API server rejects with 400 BadRequest. */
 export class SelectorError extends Error {}
 
 export type Matcher = (object: KubeObject) => boolean;

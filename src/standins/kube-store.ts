@@ -16,7 +16,7 @@ export interface StoreChange {
   object: KubeObject;
 }
 
-/** A request for a revision older than the retained history, answered with 410 Gone. */
+/** A request for a revision older than the retained history, which the server rejects with 410 Gone. */
 export class ExpiredError extends Error {
   constructor(
     readonly requested: number,
@@ -133,7 +133,7 @@ export class ObjectStore {
     return { revision: this.counter, type: 'DELETED', resource, key, previous, object };
   }
 
-  /** Records staged writes in the history and tells every listener. */
+  /** Records staged writes in the history and notifies every listener. */
   publish(changes: StoreChange[]): void {
     if (changes.length === 0) return;
     this.history.push(...changes);

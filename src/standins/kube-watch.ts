@@ -69,8 +69,8 @@ interface WatchEvent {
 }
 
 /**
- * Turns a write into what a filtered watch sees: an object that starts to match is ADDED, one that stops
- * matching is DELETED, as the API server's watch cache reports them.
+ * Converts a write into the event a filtered watch receives. An object that starts to match is ADDED and one
+ * that stops matching is DELETED, as the API server's watch cache reports them.
  */
 function eventFor(change: StoreChange, matches: Matcher): WatchEvent | null {
   const matchedBefore = change.previous !== undefined && matches(change.previous);
@@ -84,7 +84,7 @@ function bookmark(target: Target, revision: number): WatchEvent {
   return { type: 'BOOKMARK', object: { kind: target.resource.kind, apiVersion: 'v1', metadata: { resourceVersion: String(revision) } } };
 }
 
-/** The events a new watch starts with: the current objects, or the writes after its resourceVersion. */
+/** Builds the events a new watch starts with: the current objects, or the writes after its resourceVersion. */
 function backlogFor(store: ObjectStore, target: Target, query: WatchQuery, matches: Matcher): WatchEvent[] {
   if (query.resourceVersion === '' || query.resourceVersion === '0') {
     return store
