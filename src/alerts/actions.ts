@@ -21,7 +21,7 @@ import {
 } from './store.js';
 import { escalationTargets, noEscalationReason } from './targets.js';
 
-/** A change a person (or Pitstop's escalation job) asks for. */
+/** A change requested by a person or by Pitstop's escalation job. */
 export type AlertAction =
   | { kind: 'acknowledge' }
   /** `level` is the level the request expects to reach; omitted means one above the current level. */
@@ -31,7 +31,7 @@ export type AlertAction =
 export interface AlertActionOutcome {
   found: boolean;
   changed: boolean;
-  /** What to tell the person who asked, in Slack mrkdwn. */
+  /** Reply for the person who made the request, in Slack mrkdwn. */
   text: string;
 }
 
@@ -87,7 +87,7 @@ function applySnooze(ctx: PitstopContext, alert: Alert, durationMs: number, acto
 /**
  * Applies an action to an alert in one transaction: the guarded transition, its timeline entry, the
  * re-rendered message and the thread reply all commit together or not at all. A request that finds the
- * alert already changed is a no-op whose outcome says so.
+ * alert already changed is a no-op, and the outcome's text explains it.
  */
 export function applyAlertAction(ctx: PitstopContext, alertId: number, action: AlertAction, actor: string): AlertActionOutcome {
   return ctx.db.transaction((): AlertActionOutcome => {
@@ -122,7 +122,7 @@ export function wakeAlert(ctx: PitstopContext, alertId: number): boolean {
   }).immediate();
 }
 
-/** Resolves an alert, shows it in the message and says why in the thread. Call inside a transaction. */
+/** Resolves an alert, re-renders its message and posts the reason in the thread. Call inside a transaction. */
 export function resolveAlert(ctx: PitstopContext, alert: Alert, reason: string, now: Date): boolean {
   const result = resolve(ctx.db, alert.id, PITSTOP_ACTOR, now, { reason });
   if (!result.changed) return false;

@@ -41,8 +41,9 @@ function countBy(labels: string[]): { label: string; count: number }[] {
     .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
 }
 
+/** Node names in natural order, so `gpu-2` comes before `gpu-10`. */
 function names(list: NodeView[]): string[] {
-  return list.map((node) => node.name).sort();
+  return list.map((node) => node.name).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
 
 function readinessLabel(node: NodeView): string {

@@ -3,7 +3,7 @@ import type { PitstopContext } from '../context.js';
 import { parseSchedulerMessage, type SchedulingReading } from '../k8s/scheduler-message.js';
 import type { NodeView, PodView } from '../k8s/views.js';
 import { findBlockingNodes, type BlockingNodes } from './blocking.js';
-import { causeOfPod, findNeverFits, largestCapacity, type Cause, type NeverFits } from './cause.js';
+import { causeOfNeverFits, causeOfPod, findNeverFits, largestCapacity, type Cause, type NeverFits } from './cause.js';
 
 /** Team name used when no team declares a namespace and no `alerting.defaultTeam` is set. */
 export const UNOWNED_TEAM = 'unowned';
@@ -51,7 +51,7 @@ export function teamOfNamespace(config: PitstopConfig, namespace: string): strin
   return team?.name ?? config.alerting.defaultTeam ?? UNOWNED_TEAM;
 }
 
-/** The time a pod became unschedulable: its PodScheduled transition, else its creation; `null` if neither shows. */
+/** Returns when a pod became unschedulable: its PodScheduled transition, else its creation, else `null`. */
 export function pendingSince(pod: PodView): string | null {
   return pod.scheduled?.lastTransitionTime ?? pod.creationTimestamp ?? null;
 }
@@ -112,9 +112,13 @@ function mostCommon<T>(values: T[], keyOf: (value: T) => string): T {
 
 function earliest(times: (string | null)[]): string | null {
   let best: string | null = null;
+  let bestMs = Number.POSITIVE_INFINITY;
   for (const time of times) {
-    if (time === null || Number.isNaN(Date.parse(time))) continue;
-    if (best === null || Date.parse(time) < Date.parse(best)) best = time;
+    const ms = time === null ? Number.NaN : Date.parse(time);
+    if (ms < bestMs) {
+      best = time;
+      bestMs = ms;
+    }
   }
   return best;
 }
@@ -127,16 +131,23 @@ export function groupPendingPods(input: GroupingInput): PendingGroup[] {
   const pendingAfterMs = parseDuration(input.config.alerting.pendingAfter);
   const largest = largestCapacity(input.nodes);
   const readings = new Map<string, SchedulingReading | null>();
+  // Pods of one workload share a message, so the cause of a message is computed once.
+  const causesByMessage = new Map<string, Cause>();
   const members = new Map<string, { team: string; causes: Cause[]; pods: PodView[]; neverFits: NeverFits[] }>();
   for (const pod of input.pods) {
     if (!isAlertablePending(pod, input.now, pendingAfterMs)) continue;
-    const cause = causeOfPod(pod, readMessage(pod.scheduled?.message, readings), largest);
+    const neverFits = findNeverFits(pod, largest);
+    const message = pod.scheduled?.message ?? '';
+    let cause = neverFits ? causeOfNeverFits(neverFits) : causesByMessage.get(message);
+    if (cause === undefined) {
+      cause = causeOfPod(pod, readMessage(message, readings), largest);
+      causesByMessage.set(message, cause);
+    }
     const team = teamOfNamespace(input.config, pod.namespace);
     const key = groupKey(input.cluster, team, cause.key);
     const entry = members.get(key) ?? { team, causes: [], pods: [], neverFits: [] };
     entry.causes.push(cause);
     entry.pods.push(pod);
-    const neverFits = cause.category === 'never_fits' ? findNeverFits(pod, largest) : null;
     if (neverFits) entry.neverFits.push(neverFits);
     members.set(key, entry);
   }

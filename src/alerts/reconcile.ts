@@ -19,7 +19,7 @@ import {
 
 /**
  * Share of the last announced pod count by which the count must move before the thread gets a reply.
- * The channel message always shows the current count; the thread only records large moves, so a group
+ * The channel message always shows the current count. The thread only records large moves, so a group
  * whose pods come and go one at a time does not flood it.
  */
 const REPLY_CHANGE_RATIO = 0.2;

@@ -24,8 +24,8 @@ function hashPayload(payload: MessagePayload): string {
 }
 
 /**
- * Renders an alert's message from its stored state. The builder keeps every limit by construction; if a
- * future change breaks one anyway, the alert still goes out as plain text rather than being rejected.
+ * Renders an alert's message from its stored state. The builder keeps every limit by construction. If a
+ * future change breaks one anyway, the alert still goes out as plain text instead of being rejected.
  */
 export function renderAlert(config: PitstopConfig, alert: Alert): RenderedAlert {
   const full = buildAlertMessage({

@@ -6,9 +6,9 @@ import type { PendingGroup, WorkloadCount } from './grouping.js';
 export const SNAPSHOT_LIMITS = { workloads: 10, nodes: 30, namespaces: 10, breakdown: 8 } as const;
 
 /**
- * What an alert message shows about its group, bounded in size so a group of thousands of pods stores and
- * renders in constant space. Stored with the alert, so Slack actions can re-render the message without
- * the fleet.
+ * Bounded summary of a group as its alert message shows it, so a group of thousands of pods stores and
+ * renders in constant space. It is stored with the alert, so Slack actions can re-render the message
+ * without the fleet.
  */
 export interface AlertSnapshot {
   cluster: string;
@@ -70,9 +70,9 @@ export function summariseGroup(group: PendingGroup, link: MaintenanceLink | null
 }
 
 /**
- * Identifies what kind of explanation the alert gives, without its counts: a change of this key (nodes
- * went from cordoned to missing GPUs, or a maintenance is now named) is worth a thread reply, while
- * a node count that moves by one is not.
+ * Returns a key for the kind of explanation the alert gives, without its counts. A change of this key
+ * (nodes went from cordoned to missing GPUs, or a maintenance is now named) is worth a thread reply.
+ * A node count that moves by one is not.
  */
 export function explanationKey(snapshot: AlertSnapshot): string {
   return `${snapshot.blocking.kind}|${snapshot.maintenance?.id ?? ''}`;

@@ -133,7 +133,7 @@ function mustGet(db: Db, id: number): Alert {
   return alert;
 }
 
-/** The unresolved alert of a group, if any; at most one exists per group key. */
+/** Returns the unresolved alert of a group, if any. At most one exists per group key. */
 export function findOpenAlert(db: Db, groupKey: string): Alert | undefined {
   const row = db.prepare<[string], AlertRow>("SELECT * FROM alerts WHERE group_key = ? AND state <> 'resolved'").get(groupKey);
   return row ? fromRow(row) : undefined;

@@ -1,11 +1,11 @@
 import type { PitstopConfig } from '../config/schema.js';
 
-/** Who an escalation level mentions. */
+/** Mention target of an escalation level. */
 export interface EscalationTarget {
   level: number;
   /** Slack user group id (`S…`). */
   userGroup: string;
-  /** Where the id comes from in the config, for messages such as "team ml-train's escalateTo". */
+  /** Config field the group id comes from, for messages such as "team ml-train's escalateTo group". */
   description: string;
 }
 
@@ -23,7 +23,7 @@ export function escalationTargets(config: PitstopConfig, teamName: string): Esca
   return targets;
 }
 
-/** The target of the level after `currentLevel`, or `null` when the team has no further level. */
+/** Returns the target of the level after `currentLevel`, or `null` when the team has no further level. */
 export function nextEscalation(config: PitstopConfig, teamName: string, currentLevel: number): EscalationTarget | null {
   return escalationTargets(config, teamName).find((target) => target.level === currentLevel + 1) ?? null;
 }

@@ -62,8 +62,8 @@ function channelOf(body: BlockAction): string | undefined {
 
 /**
  * Handles one click on an alert message, after Bolt has acknowledged it. A payload seen before (a
- * retried delivery) is dropped; a click that changes nothing (a double click, a stale message) is answered
- * with an ephemeral message that says why. Everything runs in one transaction with the state change.
+ * retried delivery) is dropped. A click that changes nothing (a double click, a stale message) gets an
+ * ephemeral reply with the reason. Everything runs in one transaction with the state change.
  */
 export function handleAlertClick(ctx: PitstopContext, body: BlockAction, action: BlockElementAction): AlertActionOutcome | null {
   const userId = body.user.id;
@@ -93,7 +93,7 @@ function answerEphemeral(
   answer: { key: string; channel: string | undefined; userId: string; text: string; now: Date },
 ): void {
   if (answer.channel === undefined) {
-    ctx.log.warn({ user: answer.userId, text: answer.text }, 'cannot answer an alert action outside a channel');
+    ctx.log.warn({ user: answer.userId, text: answer.text }, 'cannot send an ephemeral reply to an alert action outside a channel');
     return;
   }
   enqueue(
@@ -105,7 +105,7 @@ function answerEphemeral(
 
 /**
  * Registers the alert message's buttons and menu. Each listener acknowledges first, within Slack's
- * 3 seconds, then changes state and asks the engine to reconcile.
+ * 3 seconds, then changes state and requests a reconcile.
  */
 export function registerActionHandlers(app: App, ctx: PitstopContext): void {
   for (const actionId of ACTION_IDS) {
@@ -113,13 +113,15 @@ export function registerActionHandlers(app: App, ctx: PitstopContext): void {
       await ack();
       if (context.retryNum !== undefined) ctx.log.info({ retryNum: context.retryNum, reason: context.retryReason }, 'Slack retried an action');
       try {
+        // A change or an ephemeral reply is now in the outbox; the reconcile also wakes its delivery.
         const outcome = handleAlertClick(ctx, body, action);
-        if (outcome?.changed) ctx.requestReconcile();
+        if (outcome) ctx.requestReconcile();
       } catch (error) {
         ctx.log.error({ err: error, action: action.action_id, user: body.user.id }, 'handling an alert action failed');
         const text = `Pitstop could not handle that click: ${(error as Error).message}. Try the slash command \`/pitstop help\`.`;
         const key = `failed:${body.user.id}:${action.action_ts}`;
         answerEphemeral(ctx, { key, channel: channelOf(body), userId: body.user.id, text, now: ctx.clock.now() });
+        ctx.requestReconcile();
       }
     });
   }

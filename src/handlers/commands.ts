@@ -43,7 +43,7 @@ const ackSubcommand: Subcommand = {
   summary: 'acknowledge an alert, such as AL-12',
   async run(input) {
     const usage = usageText(ackSubcommand);
-    if (input.args.length !== 1) throw new UsageError('ack takes exactly one alert id', usage);
+    if (input.args.length > 1) throw new UsageError('ack takes exactly one alert id', usage);
     return alertActionReply(input, alertIdArgument(input.args, 'ack', usage), { kind: 'acknowledge' });
   },
 };
@@ -54,7 +54,7 @@ const escalateSubcommand: Subcommand = {
   summary: "escalate an alert one level: the team's user group, then its escalateTo group",
   async run(input) {
     const usage = usageText(escalateSubcommand);
-    if (input.args.length !== 1) throw new UsageError('escalate takes exactly one alert id', usage);
+    if (input.args.length > 1) throw new UsageError('escalate takes exactly one alert id', usage);
     return alertActionReply(input, alertIdArgument(input.args, 'escalate', usage), { kind: 'escalate' });
   },
 };
@@ -179,7 +179,7 @@ function toResponse(reply: SubcommandReply): RespondArguments {
 /**
  * Registers `/pitstop`. A reply ready within {@link INLINE_REPLY_BUDGET_MS} goes back in the
  * acknowledgement itself; a slower one is acknowledged empty and sent through response_url. A repeated
- * delivery of the same command (same trigger id) is answered without running it again.
+ * delivery of the same command (same trigger id) gets an "already handled" reply and does not run again.
  */
 export function registerCommandHandlers(app: App, ctx: PitstopContext, subcommands: Subcommand[]): CommandRouter {
   const router = new CommandRouter(subcommands);

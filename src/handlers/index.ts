@@ -5,7 +5,7 @@ import { alertSubcommands, registerCommandHandlers } from './commands.js';
 import { maintenanceSubcommands, registerMaintenanceHandlers } from './maintenance.js';
 import { noticeSubcommands } from './notices.js';
 
-/** Every `/pitstop` subcommand besides `help`, in the order the help text lists them. */
+/** Returns every `/pitstop` subcommand besides `help`, in the order the help text lists them. */
 export function allSubcommands() {
   return [...alertSubcommands, ...maintenanceSubcommands, ...noticeSubcommands];
 }

@@ -12,7 +12,7 @@ export const ALERT_ACTION_IDS = {
   snooze: 'alert_snooze',
 } as const;
 
-/** What an alert message needs besides the alert row. */
+/** Inputs of the alert message besides the alert row. */
 export interface AlertMessageInput {
   alert: Alert;
   /** The level an Escalate click raises the alert to, or `null` when no further level exists. */
@@ -23,8 +23,8 @@ export interface AlertMessageInput {
 
 /**
  * Encodes an action value as `AL-<id>` or `AL-<id>:<argument>`. The argument is the target level for
- * Escalate and the duration for Snooze, so a second click on the same rendered message asks for the same
- * change and the guarded transition turns it into a no-op.
+ * Escalate and the duration for Snooze, so a second click on the same rendered message requests the same
+ * change, which the guarded transition turns into a no-op.
  */
 export function encodeActionValue(alertId: number, argument?: string): string {
   return argument === undefined ? formatAlertId(alertId) : `${formatAlertId(alertId)}:${argument}`;
@@ -60,7 +60,8 @@ function causeSection(snapshot: AlertSnapshot): string {
   const lines = [`*Cause:* ${escapeMrkdwn(describeCause(snapshot.cause))}`];
   const maintenance = maintenanceSentence(snapshot);
   if (maintenance) lines.push(escapeMrkdwn(`${maintenance}.`));
-  else if (snapshot.blocking.summary) lines.push(escapeMrkdwn(`${capitalise(snapshot.blocking.summary)}.`));
+  // With nodes to list, the blocking-nodes section states the summary instead.
+  else if (snapshot.blocking.summary && snapshot.blocking.nodeCount === 0) lines.push(escapeMrkdwn(`${capitalise(snapshot.blocking.summary)}.`));
   const label = snapshot.cause.category === 'never_fits' ? 'Requests' : 'Scheduler';
   lines.push(`>_${label}:_ ${escapeMrkdwn(truncate(snapshot.cause.text, 600))}`);
   return truncate(lines.join('\n'), LIMITS.sectionText);
@@ -220,9 +221,9 @@ export function buildAcknowledgedReply(alert: Alert): MessagePayload {
  */
 export function buildEscalatedReply(alert: Alert, target: EscalationTarget, reason: string | null): MessagePayload {
   const by = alert.escalatedBy ? mentionActor(alert.escalatedBy) : 'Pitstop';
-  const why = reason ? ` ${escapeMrkdwn(reason)}` : '';
+  const reasonText = reason ? ` ${escapeMrkdwn(reason)}` : '';
   return reply(
-    `${mentionUserGroup(target.userGroup)} ${formatAlertId(alert.id)} escalated to level ${target.level} by ${by}.${why}\n${escapeMrkdwn(summaryLine(alert.snapshot))}`,
+    `${mentionUserGroup(target.userGroup)} ${formatAlertId(alert.id)} escalated to level ${target.level} by ${by}.${reasonText}\n${escapeMrkdwn(summaryLine(alert.snapshot))}`,
     true,
   );
 }
