@@ -30,8 +30,15 @@ const SNAPSHOT_FORMATS = new Set([
 export interface IntakeParams {
   vendor?: string;
   format?: string;
+  /** The node or instance the notice was read on; also its origin unless `origin` is given. */
   resource?: string;
   reason?: string;
+  /** Where the notice came from, such as a feed URL; snapshots are compared per origin. */
+  origin?: string;
+}
+
+function originOf(params: IntakeParams): string | null {
+  return params.origin ?? params.resource ?? null;
 }
 
 export interface IntakeResponse {
@@ -63,7 +70,7 @@ function endedEvents(ctx: PitstopContext, reading: NoticeReading, origin: string
 function rejectNotice(ctx: PitstopContext, document: string, params: IntakeParams, error: string, status = 400): IntakeResponse {
   const id = insertNotice(ctx.db, {
     receivedAt: ctx.clock.now().toISOString(),
-    origin: params.resource ?? null,
+    origin: originOf(params),
     vendor: params.vendor ?? null,
     format: params.format ?? null,
     incarnation: null,
@@ -109,7 +116,7 @@ export function receiveNotice(ctx: PitstopContext, document: string, params: Int
 
   const match = matchNotice(reading, ctx.fleet, ctx.config);
   const stored = ctx.db.transaction(() => {
-    const ended = endedEvents(ctx, reading, params.resource);
+    const ended = endedEvents(ctx, reading, originOf(params) ?? undefined);
     const maintenanceIds = applyNoticeToMaintenances(ctx, match.events);
     const matches: StoredEventMatch[] = match.events.map((entry, position) => ({
       position,
@@ -123,7 +130,7 @@ export function receiveNotice(ctx: PitstopContext, document: string, params: Int
     else if (match.matchedNodes > 0) status = 'matched';
     const id = insertNotice(ctx.db, {
       receivedAt: ctx.clock.now().toISOString(),
-      origin: params.resource ?? null,
+      origin: originOf(params),
       vendor: reading.vendor,
       format: reading.format,
       incarnation: reading.incarnation ?? null,
