@@ -1,9 +1,12 @@
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileAlerts } from '../src/alerts/reconcile.js';
 import { getAlert, listOpenAlerts } from '../src/alerts/store.js';
-import { CommandRouter, SLASH_COMMAND } from '../src/handlers/commands.js';
+import { CommandRouter, registerCommandHandlers, SLASH_COMMAND } from '../src/handlers/commands.js';
+import type { Subcommand } from '../src/handlers/subcommands.js';
 import { allSubcommands } from '../src/handlers/index.js';
-import { createSlackApp, type SlackApp } from '../src/slack/app.js';
+import { createSlackApp, SLACK_EVENTS_PATH, toBoltLogger, type SlackApp } from '../src/slack/app.js';
 import { startSlackStandIn, type SlackStandIn } from '../src/standins/slack-api.js';
 import { sendSignedForm, sendSlashCommand } from '../src/standins/slack-interactions.js';
 import { CHANNEL, node, pendingPod, removeStore, StaticFleet, testContext, type TestContext } from './alert-fixtures.js';
@@ -125,6 +128,43 @@ describe('/pitstop router', () => {
   it('rejects an unsigned request', async () => {
     const response = await sendSignedForm(url, 'wrong-secret', { command: SLASH_COMMAND, text: 'help' });
     expect(response.status).toBe(401);
+  });
+});
+
+describe('slow subcommands', () => {
+  it('reply through response_url after an empty ack', async () => {
+    const slow: Subcommand = {
+      name: 'slow',
+      usage: ['slow'],
+      summary: 'takes longer than the inline reply budget',
+      run: () => new Promise((resolve) => setTimeout(() => resolve({ text: 'finished late' }), 2300)),
+    };
+    const receiver = new HTTPReceiver({ signingSecret: SECRET, endpoints: SLACK_EVENTS_PATH, logger: toBoltLogger(ctx.log) });
+    const app = new App({ token: TOKEN, receiver, clientOptions: { slackApiUrl: standIn.url }, logger: toBoltLogger(ctx.log), deferInitialization: true });
+    registerCommandHandlers(app, ctx, [slow]);
+    await app.init();
+    const server = await receiver.start({ port: 0, host: '127.0.0.1' });
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const started = Date.now();
+      const response = await sendSlashCommand(`http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`, SECRET, {
+        command: SLASH_COMMAND,
+        text: 'slow',
+        userId: 'W0ANA',
+        channelId: CHANNEL,
+        teamId: 'T0STANDIN',
+        triggerId: standIn.issueTriggerId({ user: 'W0ANA' }),
+        responseUrl: standIn.issueResponseUrl({ channel: CHANNEL, user: 'W0ANA' }),
+      });
+      expect(response.status).toBe(200);
+      expect(response.body).toBe('');
+      expect(Date.now() - started).toBeLessThan(3000);
+      const deadline = Date.now() + 3000;
+      while (standIn.ephemerals(CHANNEL, 'W0ANA').length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(standIn.ephemerals(CHANNEL, 'W0ANA').map((ephemeral) => ephemeral.text)).toEqual(['finished late']);
+    } finally {
+      await receiver.stop();
+    }
   });
 });
 

@@ -80,7 +80,7 @@ export function explanationKey(snapshot: AlertSnapshot): string {
 
 /** One-line summary stored with the alert and used as the message's fallback text. */
 export function summaryLine(snapshot: AlertSnapshot): string {
-  const pods = snapshot.podCount === 1 ? '1 pod' : `${snapshot.podCount} pods`;
+  const pods = snapshot.podCount === 1 ? '1 pod' : `${snapshot.podCount.toLocaleString('en-US')} pods`;
   const detail = maintenanceSentence(snapshot) ?? snapshot.blocking.summary ?? snapshot.cause.text;
   return `${pods} pending on ${snapshot.cluster} (team ${snapshot.team}): ${detail}`;
 }

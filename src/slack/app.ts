@@ -76,6 +76,7 @@ export function createSlackApp(ctx: PitstopContext, options: SlackAppOptions): S
   registerHandlers(app, ctx);
   let url: string | undefined;
   let server: Server | undefined;
+  let started = false;
   return {
     app,
     client: app.client,
@@ -86,6 +87,7 @@ export function createSlackApp(ctx: PitstopContext, options: SlackAppOptions): S
       await app.init();
       if (!receiver) {
         await app.start();
+        started = true;
         ctx.log.info('Slack app connected in Socket Mode');
         return;
       }
@@ -94,10 +96,14 @@ export function createSlackApp(ctx: PitstopContext, options: SlackAppOptions): S
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       url = `http://${shownHost}:${address.port}${SLACK_EVENTS_PATH}`;
+      started = true;
       ctx.log.info({ url }, 'Slack app listening');
     },
     async stop() {
+      // Bolt's receivers reject stop() before start(); stopping an app that never started is a no-op here.
+      if (!started) return;
       await app.stop();
+      started = false;
       ctx.log.info('Slack app stopped');
     },
   };
