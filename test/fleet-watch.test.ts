@@ -126,7 +126,7 @@ const baseFleet = () => [
 ];
 
 describe('fleet watch', () => {
-  it('loads nodes, unscheduled pods and operator pods on start', async () => {
+  it('start loads nodes and pods', async () => {
     const { standIn, watch, changes } = await setup({ objects: baseFleet() });
     expect(watch.clusters()).toEqual(['gpu-east']);
     expect(watch.synced('gpu-east')).toBe(true);
@@ -149,7 +149,7 @@ describe('fleet watch', () => {
     expect(changes()).toContainEqual({ type: 'node', cluster: 'gpu-east', name: 'gpu-1', deleted: false });
   });
 
-  it('never lists or watches every pod of the cluster', async () => {
+  it('never lists every pod', async () => {
     const { standIn } = await setup({ objects: baseFleet() });
     const podRequests = standIn.requests.filter((request) => request.path === '/api/v1/pods');
     expect(podRequests.length).toBeGreaterThan(0);
@@ -161,7 +161,7 @@ describe('fleet watch', () => {
     expect(watches.every((request) => Number(request.query.timeoutSeconds) >= 300)).toBe(true);
   });
 
-  it('drops a pod from the pending set once it is bound', async () => {
+  it('bound pod leaves pending set', async () => {
     const { standIn, watch, changes } = await setup({ objects: baseFleet() });
     const bound = standIn.apply(pod('team-a', 'waiting', { nodeName: 'gpu-1', phase: 'Running' }));
     await watch.caughtUp('gpu-east', bound);
@@ -175,7 +175,7 @@ describe('fleet watch', () => {
     expect(watch.pendingPods('gpu-east')).toEqual([]);
   });
 
-  it('follows node cordons, taints and deletions', async () => {
+  it('follows cordons, taints, deletions', async () => {
     const { standIn, watch, changes } = await setup({ objects: baseFleet() });
     const tainted = standIn.apply(
       node('gpu-1', { unschedulable: true, taints: [{ key: 'maintenance', value: 'MX-12', effect: 'NoSchedule' }] }),
@@ -191,7 +191,7 @@ describe('fleet watch', () => {
     expect(changes()).toContainEqual({ type: 'node', cluster: 'gpu-east', name: 'gpu-2', deleted: true });
   });
 
-  it('resumes from the last resourceVersion after dropped watches', async () => {
+  it('dropped watches resume from last version', async () => {
     const { standIn, watch, lines } = await setup({ objects: baseFleet() });
     const listsBefore = listRequests(standIn).length;
     for (const mode of ['reset', 'end'] as const) {
@@ -211,7 +211,7 @@ describe('fleet watch', () => {
     expect(lines.some((line) => line.msg === 'watch closed by the server; reconnecting')).toBe(true);
   });
 
-  it('relists after 410 Gone and reports what vanished meanwhile', async () => {
+  it('relist after 410 reports vanished pods', async () => {
     const { standIn, watch, changes } = await setup({ objects: [...baseFleet(), pod('team-a', 'doomed')] });
     expect(watch.pendingPods('gpu-east').map((view) => view.name)).toEqual(['doomed', 'waiting']);
     const listsBefore = listRequests(standIn).length;
@@ -290,7 +290,7 @@ describe('fleet watch', () => {
     expect(backoffDelay(50, policy, () => 0)).toBe(500);
   });
 
-  it('waits in caughtUp until every watch saw the version', async () => {
+  it('caughtUp waits for every watch', async () => {
     const { standIn, watch, batches } = await setup({ objects: baseFleet() });
     const current = standIn.resourceVersion();
     await watch.caughtUp('gpu-east', current);
@@ -311,7 +311,7 @@ describe('fleet watch', () => {
     await expect(watch.caughtUp('gpu-east', 'abc')).rejects.toThrow(/invalid resourceVersion "abc"/);
   });
 
-  it('coalesces bursts of changes into batches', async () => {
+  it('coalesces bursts into batches', async () => {
     const { standIn, watch, batches } = await setup({ objects: baseFleet() });
     const before = batches.length;
     const burst = Array.from({ length: 40 }, (_, index) => pod('burst', `p-${index}`));
@@ -325,7 +325,7 @@ describe('fleet watch', () => {
     expect(watch.pendingPods('gpu-east')).toHaveLength(41);
   });
 
-  it('lists pods on a few nodes with one request per node', async () => {
+  it('few nodes list one by one', async () => {
     const { standIn, watch } = await setup({
       objects: [
         ...baseFleet(),
@@ -342,7 +342,7 @@ describe('fleet watch', () => {
     expect(await watch.podsOnNodes('gpu-east', [])).toEqual([]);
   });
 
-  it('lists pods on many nodes with one cluster-wide list', async () => {
+  it('many nodes use one cluster-wide list', async () => {
     const nodes = Array.from({ length: 12 }, (_, index) => node(`n-${index}`));
     const pods = nodes.map((_, index) => pod('team-a', `job-${index}`, { nodeName: `n-${index}`, phase: 'Running' }));
     const { standIn, watch } = await setup({ objects: [...nodes, ...pods] });
@@ -374,7 +374,7 @@ describe('fleet watch', () => {
 });
 
 describe('loadKubeConfig', () => {
-  it('selects the configured context of a kubeconfig file', async () => {
+  it('selects the configured context', async () => {
     const standIn = await startKubeStandIn();
     running.standIns.push(standIn);
     standIn.apply(node('gpu-1'));
@@ -393,7 +393,7 @@ describe('loadKubeConfig', () => {
     expect(watch.nodes('lab').map((view) => view.name)).toEqual(['gpu-1']);
   });
 
-  it('merges KUBECONFIG files and names missing contexts', async () => {
+  it('merges KUBECONFIG and names missing contexts', async () => {
     const standIn = await startKubeStandIn();
     running.standIns.push(standIn);
     const directory = mkdtempSync(join(tmpdir(), 'pitstop-kubeconfig-'));
@@ -408,7 +408,7 @@ describe('loadKubeConfig', () => {
     );
   });
 
-  it('reports missing files, in-cluster settings and plain http', () => {
+  it('reports files, in-cluster and http problems', () => {
     const directory = mkdtempSync(join(tmpdir(), 'pitstop-kubeconfig-'));
     expect(() => loadKubeConfig({ name: 'a', context: 'x', kubeconfig: join(directory, 'none') }, {})).toThrow(
       /cluster "a": kubeconfig .*none \(from clusters\[a\]\.kubeconfig\) does not exist/,

@@ -121,7 +121,7 @@ describe('kube stand-in', () => {
     }
   });
 
-  it('serves https on loopback with the kubeconfig certificate', async () => {
+  it('serves https with the kubeconfig CA', async () => {
     expect(standIn.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(Buffer.from(standIn.caData, 'base64').toString('utf8')).toContain('BEGIN CERTIFICATE');
     standIn.apply(node('a'));
@@ -130,7 +130,7 @@ describe('kube stand-in', () => {
     expect(list.metadata?.resourceVersion).toBe(standIn.resourceVersion());
   });
 
-  it('rejects a missing or wrong bearer token with 401', async () => {
+  it('rejects a wrong token with 401', async () => {
     const wrong = new KubeConfig();
     wrong.loadFromOptions({
       clusters: [{ name: 'c', server: standIn.url, caData: standIn.caData, skipTLSVerify: false }],
@@ -158,7 +158,7 @@ describe('kube stand-in', () => {
     expect(response.body.reason).toBe('Unauthorized');
   });
 
-  it('applies kubectl lists and counts one revision across kinds', async () => {
+  it('applies lists with one revision counter', async () => {
     const nodeObjects = fixtures.filter((line) => line.kind === 'Node').map((line) => line.object);
     const before = Number(standIn.resourceVersion());
     const listed = standIn.apply({
@@ -180,7 +180,7 @@ describe('kube stand-in', () => {
     }
   });
 
-  it('rejects objects it cannot serve without storing any', () => {
+  it('rejects unservable objects atomically', () => {
     const revision = standIn.resourceVersion();
     expect(() =>
       standIn.apply({ apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'x', namespace: 'default' } }),
@@ -193,7 +193,7 @@ describe('kube stand-in', () => {
     expect(standIn.resourceVersion()).toBe(revision);
   });
 
-  it('pages with limit and continue at the first page revision', async () => {
+  it('pages at the first page revision', async () => {
     standIn.apply({ kind: 'List', items: ['a', 'b', 'c', 'd', 'e'].map((name) => node(name)) });
     const first = await core.listNode({ limit: 2 });
     expect(first.items.map((item) => item.metadata?.name)).toEqual(['a', 'b']);
@@ -207,7 +207,7 @@ describe('kube stand-in', () => {
     expect(third.metadata?._continue).toBeUndefined();
   });
 
-  it('expires continue tokens after compaction with 410', async () => {
+  it('expires continue tokens with 410', async () => {
     standIn.apply({ kind: 'List', items: ['a', 'b', 'c'].map((name) => node(name)) });
     const first = await core.listNode({ limit: 1 });
     standIn.apply(node('d'));
@@ -241,7 +241,7 @@ describe('kube stand-in', () => {
     expect(namespaced.items.map((item) => item.metadata?.name)).toEqual(['p3']);
   });
 
-  it('rejects unsupported and malformed field selectors with 400', async () => {
+  it('rejects bad field selectors', async () => {
     const unsupported = await apiError(core.listPodForAllNamespaces({ fieldSelector: 'spec.priority=1' }));
     expect(unsupported.code).toBe(400);
     expect(unsupported.body.reason).toBe('BadRequest');
@@ -274,7 +274,7 @@ describe('kube stand-in', () => {
     expect(await names('pool,!zone')).toEqual(['c']);
   });
 
-  it('rejects malformed label selectors with 400', async () => {
+  it('rejects bad label selectors', async () => {
     for (const selector of ['pool in (a', 'pool in a', '!', 'pool=a=b', 'pool==', 'bad key=x', 'pool=white space']) {
       const result = await core.listNode({ labelSelector: selector }).then(
         () => ({ code: 200, body: {} as Record<string, unknown> }),
@@ -289,7 +289,7 @@ describe('kube stand-in', () => {
     }
   });
 
-  it('gets single objects and answers 404 with a Status', async () => {
+  it('gets objects or a 404 Status', async () => {
     standIn.apply(pod('team-a', 'p1'));
     standIn.apply(node('a'));
     const read = await core.readNamespacedPod({ namespace: 'team-a', name: 'p1' });
@@ -301,7 +301,7 @@ describe('kube stand-in', () => {
     expect(missing.body.message).toBe('pods "p1" not found');
   });
 
-  it('lists events cluster-wide and by namespace', async () => {
+  it('lists events by namespace', async () => {
     const event = (namespace: string, name: string, reason: string) => ({
       apiVersion: 'v1',
       kind: 'Event',
@@ -318,7 +318,7 @@ describe('kube stand-in', () => {
     expect(namespaced.items.map((item) => item.metadata?.name)).toEqual(['ev2']);
   });
 
-  it('watches from a list revision with bookmarks after writes', async () => {
+  it('watch sends bookmarks after writes', async () => {
     standIn.apply(node('a'));
     const list = await core.listNode();
     const watch = await openWatch(config, '/api/v1/nodes', {
@@ -356,7 +356,7 @@ describe('kube stand-in', () => {
     watch.abort();
   });
 
-  it('starts a watch without resourceVersion with the current objects', async () => {
+  it('watch without version lists current objects', async () => {
     standIn.apply({ kind: 'List', items: [node('a'), node('b')] });
     const watch = await openWatch(config, '/api/v1/nodes', { labelSelector: '' });
     await watch.waitFor((events) => events.length >= 2);
@@ -367,7 +367,7 @@ describe('kube stand-in', () => {
     watch.abort();
   });
 
-  it('reports a bound pod as deleted from an unscheduled-pod watch', async () => {
+  it('bound pod leaves unscheduled watch', async () => {
     standIn.apply(pod('default', 'p1'));
     const watch = await openWatch(config, '/api/v1/pods', {
       resourceVersion: standIn.resourceVersion(),
@@ -387,7 +387,7 @@ describe('kube stand-in', () => {
     watch.abort();
   });
 
-  it('answers a watch from a compacted revision with a 410 ERROR event', async () => {
+  it('compacted revision gets 410 ERROR', async () => {
     const old = standIn.resourceVersion();
     standIn.apply(node('a'));
     standIn.compact();
@@ -400,7 +400,7 @@ describe('kube stand-in', () => {
     expect(String(watch.events[0]!.object.message)).toMatch(/^too old resource version: \d+ \(\d+\)$/);
   });
 
-  it('keeps history only up to historyLimit', async () => {
+  it('history stops at historyLimit', async () => {
     const small = await startKubeStandIn({ historyLimit: 2 });
     try {
       const start = small.apply(node('a'));
@@ -441,7 +441,7 @@ describe('kube stand-in', () => {
     expect(standIn.openWatches()).toBe(0);
   });
 
-  it('uncordons with a merge patch and keeps status', async () => {
+  it('merge patch uncordons, keeps status', async () => {
     standIn.apply(
       node('a', {
         spec: { unschedulable: true, taints: [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }] },
@@ -459,7 +459,7 @@ describe('kube stand-in', () => {
     expect(stored.status?.allocatable).toEqual({ 'nvidia.com/gpu': '8' });
   });
 
-  it('replaces taints and merges conditions with strategic merge patches', async () => {
+  it('strategic patch replaces taints, merges conditions', async () => {
     standIn.apply(
       node('a', {
         spec: {
@@ -493,7 +493,7 @@ describe('kube stand-in', () => {
     ]);
   });
 
-  it('applies json patches, the client default', async () => {
+  it('applies json patches', async () => {
     standIn.apply(node('a', { metadata: { name: 'a', labels: { pool: 'h100' } } }));
     await core.patchNode({ name: 'a', body: [{ op: 'add', path: '/metadata/labels/zone', value: 'z1' }] });
     expect(metadata(standIn.get('Node', null, 'a')!).labels).toEqual({ pool: 'h100', zone: 'z1' });
@@ -503,7 +503,7 @@ describe('kube stand-in', () => {
     expect(failed.code).toBe(422);
   });
 
-  it('rejects a patch with a stale resourceVersion and unknown nodes', async () => {
+  it('rejects stale and unknown patches', async () => {
     const first = standIn.apply(node('a'));
     standIn.apply(node('a', { spec: { unschedulable: true } }));
     const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
