@@ -135,6 +135,19 @@ function failingCheckOf(checks: StoredCheck[]): StoredCheck | undefined {
 
 const BACK_STATES: readonly NodeRecoveryState[] = ['returned', 'validated', 'failed'];
 
+/**
+ * When the node's readiness last changed, from the Ready condition's transition time, if that lies between the
+ * maintenance start and now; else `now`. A node that came back or went down while Pitstop was not looking (a
+ * restart, a slow watch) is dated by the kubelet's report rather than by when Pitstop noticed.
+ */
+function readyChangedAt(view: NodeView, maintenance: Maintenance, now: string): string {
+  const transition = view.conditions?.find((condition) => condition.type === 'Ready')?.lastTransitionTime ?? null;
+  const time = transition === null ? Number.NaN : Date.parse(transition);
+  const startedAt = maintenance.startedAt === null ? Number.NaN : Date.parse(maintenance.startedAt);
+  if (!Number.isFinite(time) || !Number.isFinite(startedAt) || time < startedAt || time > Date.parse(now)) return now;
+  return new Date(time).toISOString();
+}
+
 function verdictState(validation: NodeValidation): NodeRecoveryState {
   if (validation.verdict === 'ready') return 'validated';
   return validation.verdict === 'not_ready' ? 'failed' : 'returned';
@@ -153,7 +166,8 @@ function trackAfterStart(ctx: PitstopContext, maintenance: Maintenance, row: Mai
   const stateInput = { before, maintenance: facts, touched: row.touched, wentDown: row.downAt !== null };
   const first = classifyNodeState(view, stateInput);
   const back = BACK_STATES.includes(first.state);
-  const returnedAt = back ? (BACK_STATES.includes(row.state) && row.returnedAt !== null ? row.returnedAt : now) : null;
+  const changedAt = readyChangedAt(view, maintenance, now);
+  const returnedAt = back ? (BACK_STATES.includes(row.state) && row.returnedAt !== null ? row.returnedAt : changedAt) : null;
   const validation = validateNode(view, {
     config: ctx.config.validation,
     before,
@@ -167,12 +181,14 @@ function trackAfterStart(ctx: PitstopContext, maintenance: Maintenance, row: Mai
   const state = untouchedAfterWindow ? verdictState(validation) : reading.state;
   const checks = storedChecks(validation);
   const failing = state === 'validated' ? undefined : failingCheckOf(checks);
+  const wentDown = state === 'down' && row.state !== 'down';
   return {
     ...seen,
     state,
+    stateSince: state === row.state ? row.stateSince : wentDown || BACK_STATES.includes(state) ? changedAt : now,
     touched: reading.touched,
-    returnedAt: BACK_STATES.includes(state) ? (returnedAt ?? now) : null,
-    downAt: state === 'down' && row.state !== 'down' ? now : row.downAt,
+    returnedAt: BACK_STATES.includes(state) ? (returnedAt ?? changedAt) : null,
+    downAt: wentDown ? changedAt : row.downAt,
     verdict: validation.verdict,
     checks,
     reasons: validation.reasons,
@@ -208,7 +224,9 @@ function comparable(row: MaintenanceNode): string {
 /** Saves a row if anything but its timestamps changed; records a state change on the node's timeline. */
 function commit(ctx: PitstopContext, previous: MaintenanceNode | undefined, next: MaintenanceNode, now: string, changes: NodeStateChange[]): void {
   const stateChanged = previous === undefined || previous.state !== next.state;
-  const row = { ...next, stateSince: stateChanged ? now : next.stateSince };
+  // A tracker that knows when the change happened sets stateSince itself; otherwise the change is dated now.
+  const since = stateChanged && next.stateSince === previous?.stateSince ? now : next.stateSince;
+  const row = { ...next, stateSince: previous === undefined ? now : since };
   if (previous !== undefined && comparable(previous) === comparable(row)) return;
   saveNode(ctx.db, { ...row, updatedAt: now });
   if (!stateChanged) return;
@@ -220,7 +238,7 @@ function commit(ctx: PitstopContext, previous: MaintenanceNode | undefined, next
       subjectId: `${next.maintenanceId}/${next.cluster}/${next.node}`,
       actor: 'pitstop',
       action: next.state,
-      detail: { from: previous?.state ?? null, failingCheck: next.failingCheck, reasons: next.reasons },
+      detail: { from: previous?.state ?? null, since: row.stateSince, failingCheck: next.failingCheck, reasons: next.reasons },
     },
     ctx.clock.now(),
   );
