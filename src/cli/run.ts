@@ -5,13 +5,14 @@ import { startEngine } from '../engine.js';
 import { createLogger } from '../log.js';
 import type { CliCommand } from './io.js';
 
-const USAGE = `usage: pitstop run [--config FILE]
+const USAGE = `usage: pitstop run [--config FILE] [--host ADDRESS]
 
 Starts the bot: watches the configured clusters, posts to Slack and answers its buttons and /pitstop
 commands, until SIGINT or SIGTERM.
 
 options:
-  --config FILE  config file (YAML); default the PITSTOP_CONFIG environment variable
+  --config FILE    config file (YAML); default the PITSTOP_CONFIG environment variable
+  --host ADDRESS   address the HTTP receiver binds (with SLACK_SIGNING_SECRET); default 0.0.0.0
 
 environment:
   SLACK_BOT_TOKEN       bot token (xoxb-...), required
@@ -21,24 +22,26 @@ environment:
   PITSTOP_LOG_LEVEL     log level (trace, debug, info, warn, error); default info
 `;
 
-function parseArguments(argv: string[], env: NodeJS.ProcessEnv): { file: string } | { error: string } | 'help' {
+interface RunArguments {
+  file: string;
+  host?: string;
+}
+
+function parseArguments(argv: string[], env: NodeJS.ProcessEnv): RunArguments | { error: string } | 'help' {
   let file = env.PITSTOP_CONFIG;
+  let host: string | undefined;
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index]!;
     if (argument === '--help' || argument === '-h') return 'help';
-    if (argument === '--config') {
-      const value = argv[index + 1];
-      if (value === undefined) return { error: '--config needs a file' };
-      file = value;
-      index += 1;
-    } else if (argument.startsWith('--config=')) {
-      file = argument.slice('--config='.length);
-    } else {
-      return { error: `unknown argument "${argument}"` };
-    }
+    if (argument !== '--config' && argument !== '--host') return { error: `unknown argument "${argument}"` };
+    const value = argv[index + 1];
+    if (value === undefined || value.startsWith('--')) return { error: `${argument} needs a value` };
+    if (argument === '--config') file = value;
+    else host = value;
+    index += 1;
   }
   if (file === undefined || file === '') return { error: 'no config: pass --config FILE or set PITSTOP_CONFIG' };
-  return { file };
+  return { file, ...(host !== undefined ? { host } : {}) };
 }
 
 /** Resolves on the first SIGINT or SIGTERM, with the signal's name. */
@@ -76,7 +79,7 @@ export const runCommand: CliCommand = async (argv, io) => {
   const log = createLogger(io.env.PITSTOP_LOG_LEVEL ?? 'info');
   let engine;
   try {
-    engine = await startEngine({ config, secrets, clock: systemClock, log });
+    engine = await startEngine({ config, secrets, clock: systemClock, log, ...(parsed.host !== undefined ? { host: parsed.host } : {}) });
   } catch (error) {
     log.error({ err: error }, 'start failed');
     io.stderr.write(`pitstop run: cannot start: ${(error as Error).message}\n`);
