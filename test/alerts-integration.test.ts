@@ -120,7 +120,7 @@ async function settle(): Promise<void> {
   await current.dispatcher.drain();
 }
 
-/** Waits until the condition holds; action handlers run after Bolt has answered the HTTP request. */
+/** Waits until the condition holds, because action handlers run after Bolt has sent the HTTP response. */
 async function eventually(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 5000;
   while (!condition()) {
@@ -284,6 +284,28 @@ describe('pending-pod alerts end to end', () => {
     const replies = standIn.thread(CHANNEL, message.ts).map((reply) => reply.text);
     expect(replies.filter((text) => text.includes(`<!subteam^${ML_GROUP}>`))).toHaveLength(1);
     expect(standIn.ephemerals(CHANNEL, 'W0ANA')).toEqual([]);
+  });
+
+  it('snoozes from the menu', async () => {
+    const alert = alertByTeam('ml');
+    const message = rootMessage(alert);
+    const response = await sendBlockAction(current.url, SECRET, {
+      userId: 'U0BOB',
+      teamId: TEAM,
+      channelId: CHANNEL,
+      messageTs: message.ts,
+      actionId: ALERT_ACTION_IDS.snooze,
+      blockId: actionsBlockId(message),
+      actionType: 'static_select',
+      selectedOption: { text: 'Snooze 4h', value: `${formatAlertId(alert.id)}:4h` },
+      message: { text: message.text, blocks: message.blocks },
+    });
+    expect(response.status).toBe(200);
+    await eventually(() => alertByTeam('ml').state === 'snoozed', 'the snooze');
+    await settle();
+    expect(alertByTeam('ml').snoozedUntil).toBe('2026-03-02T16:00:00.000Z');
+    expect(JSON.stringify(rootMessage(alert).blocks)).toContain('Snoozed by <@U0BOB> until <!date^');
+    expect(standIn.thread(CHANNEL, message.ts).at(-1)!.text).toMatch(/^Snoozed by <@U0BOB> until /);
   });
 
   it('posts nothing again after a restart', async () => {

@@ -199,6 +199,22 @@ describe('alert reconciler', () => {
     expect(last.payload.text).toContain('20 pods pending');
   });
 
+  it('replies when the explanation changes', () => {
+    const fleetView = new StaticFleet();
+    fleetView.nodeList = Array.from({ length: 4 }, (_, index) => node(`gpu-${index}`));
+    fleetView.podList = [pendingPod('big', { message: '0/4 nodes are available: 4 Insufficient nvidia.com/gpu.', since: SINCE, gpus: 8 })];
+    const ctx = context(fleetView);
+    reconcileAlerts(ctx);
+    const id = listOpenAlerts(ctx.db)[0]!.id;
+    expect(outboxRows(ctx.db).filter((row) => row.kind === 'reply')).toEqual([]);
+    fleetView.nodeList = [node('gpu-0', { allocatableGpus: 0 }), node('gpu-1', { allocatableGpus: 0 }), node('gpu-2'), node('gpu-3')];
+    reconcileAlerts(ctx);
+    const replies = outboxRows(ctx.db).filter((row) => row.kind === 'reply');
+    expect(replies.map((row) => row.payload.text)).toEqual(['Cause update: 2 nodes Ready with 0 allocatable nvidia.com/gpu.']);
+    const changes = readTimeline(ctx.db, 'alert', formatAlertId(id)).filter((entry) => entry.action === 'cause_changed');
+    expect(changes).toHaveLength(1);
+  });
+
   it('leaves groups to a maintenance during its window', () => {
     const fleetView = fleet(12);
     const ctx = context(fleetView);
