@@ -317,6 +317,7 @@ describe('fleet watch', () => {
     // A window longer than the burst takes on a loaded machine, so the count of batches does not
     // depend on scheduling: caughtUp flushes whatever is still waiting.
     const { standIn, watch, batches } = await setup({ objects: baseFleet(), coalesceMs: 5_000 });
+    await watch.caughtUp('gpu-east', standIn.resourceVersion());
     const before = batches.length;
     const burst = Array.from({ length: 40 }, (_, index) => pod('burst', `p-${index}`));
     let revision = '';
