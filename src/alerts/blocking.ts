@@ -6,7 +6,7 @@ import { formatQuantity, type Cause, type NeverFits } from './cause.js';
  * message, which may be minutes old). `nodes` is empty when the cause is not about particular nodes.
  */
 export interface BlockingNodes {
-  /** What the nodes have in common: `cordoned`, `tainted`, `not_ready`, `pressure`, `allocatable_missing`, `capacity`, `none`. */
+  /** Common state of the nodes: `cordoned`, `tainted`, `not_ready`, `pressure`, `allocatable_missing`, `capacity`, `none`. */
   kind: string;
   /** Plain-words summary such as "24 nodes cordoned", or `null` when the fleet shows nothing specific. */
   summary: string | null;
@@ -48,7 +48,9 @@ function names(list: NodeView[]): string[] {
 
 function readinessLabel(node: NodeView): string {
   const status = readyStatus(node);
-  return status === 'True' ? 'Ready' : status === null ? 'readiness unknown' : 'NotReady';
+  if (status === 'True') return 'Ready';
+  if (status === null) return 'readiness unknown';
+  return 'NotReady';
 }
 
 function cordonedNodes(fleet: NodeView[]): BlockingNodes {
