@@ -195,6 +195,22 @@ describe('alert message', () => {
     expect(message.text.length).toBeLessThanOrEqual(500);
   });
 
+  it('explains a workload that never fits', () => {
+    const text = 'requests 16 nvidia.com/gpu per pod but no node has more than 8';
+    const neverFits = alert({
+      snapshot: snapshot({
+        cause: { key: 'never_fits:nvidia.com/gpu', category: 'never_fits', resource: 'nvidia.com/gpu', text },
+        blocking: { kind: 'capacity', summary: 'the largest nodes have 8 nvidia.com/gpu (40 nodes)', nodes: [], nodeCount: 0, breakdown: [] },
+      }),
+    });
+    const message = buildAlertMessage({ alert: neverFits, nextEscalation: LEVEL_ONE, snoozeChoices: CHOICES });
+    const cause = blocksOf(message)[1]!.text!.text;
+    expect(cause).toContain(`These pods never fit: their workload ${text}. Lower the request or add bigger nodes.`);
+    expect(cause).toContain('The largest nodes have 8 nvidia.com/gpu (40 nodes).');
+    expect(cause).toContain(`>_Requests:_ ${text}`);
+    expect(blocksOf(message).some((block) => block.text?.text.startsWith('*Blocking nodes'))).toBe(false);
+  });
+
   it('escapes mrkdwn control characters', () => {
     const tricky = alert({ snapshot: snapshot({ cause: { key: 'other', category: 'other', text: 'a <b> & c' } }) });
     const message = buildAlertMessage({ alert: tricky, nextEscalation: null, snoozeChoices: CHOICES });

@@ -183,7 +183,7 @@ export function describeCause(cause: Cause): string {
   const resource = cause.resource ?? 'a requested resource';
   switch (cause.category) {
     case 'never_fits':
-      return `Each pod ${cause.text}: these pods cannot be scheduled until their requests change or bigger nodes join.`;
+      return `These pods never fit: their workload ${cause.text}. Lower the request or add bigger nodes.`;
     case 'unschedulable':
       return 'Nodes the pods need are cordoned, so the scheduler skips them.';
     case 'untolerated_taint':
