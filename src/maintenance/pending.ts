@@ -28,7 +28,8 @@ function blockingTaints(nodes: readonly MaintenanceNode[]): string[] {
 }
 
 function signalsOf(nodes: readonly MaintenanceNode[]): ClusterSignals {
-  const cordoned = nodes.some((node) => node.present && node.cordoned);
+  // A cordon placed before the maintenance is someone else's, so pods waiting on it do not wait on the maintenance.
+  const cordoned = nodes.some((node) => node.present && node.cordoned && !node.cordonedBefore);
   const down = nodes.some((node) => node.state === 'down');
   const taints = new Set<string>(blockingTaints(nodes));
   if (cordoned) taints.add(CORDON_TAINT);
