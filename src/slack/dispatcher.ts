@@ -56,13 +56,16 @@ export class Dispatcher {
   /** performance.now() before which a failed row is not retried. */
   private readonly retryAt = new Map<number, number>();
   private readonly tasks = new Set<Promise<void>>();
-  private readonly waitingNoted = new Set<number>();
+  private readonly strandedNoted = new Set<number>();
   private drainWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private running = false;
   private active = 0;
-  private wakeQueued = false;
+  private pumpQueued = false;
+  private refreshQueued = false;
   private timer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  /** Lanes that had pending rows at the last refresh. */
+  private knownLanes: string[] | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
     this.rows = new OutboxRows(options.db);
@@ -74,10 +77,14 @@ export class Dispatcher {
     if (this.running) return;
     this.running = true;
     this.recoverInflight();
-    this.pollTimer = setInterval(() => this.pump(), this.options.pollIntervalMs ?? 1000);
+    this.pollTimer = setInterval(() => {
+      this.noteStranded();
+      this.pump(true);
+    }, this.options.pollIntervalMs ?? 1000);
     this.pollTimer.unref();
     this.log.info('dispatcher started');
-    this.pump();
+    this.noteStranded();
+    this.pump(true);
   }
 
   /** Stops taking rows and waits for the calls in flight; pending drain() calls reject. */
@@ -95,12 +102,7 @@ export class Dispatcher {
 
   /** Tells the dispatcher that rows were enqueued, so it reads the outbox now instead of at the next poll. */
   wake(): void {
-    if (!this.running || this.wakeQueued) return;
-    this.wakeQueued = true;
-    setImmediate(() => {
-      this.wakeQueued = false;
-      this.pump();
-    });
+    this.schedulePump(true);
   }
 
   /**
@@ -128,58 +130,73 @@ export class Dispatcher {
     }
   }
 
-  /** Launches the first ready row of every idle lane and schedules the next look. */
-  private pump(): void {
+  /**
+   * Launches the first ready row of every idle lane and schedules the next look. `refreshLanes` re-reads
+   * which lanes have pending rows; only enqueues (wake, poll) add lanes, so completions skip that read.
+   */
+  private pump(refreshLanes = false): void {
     if (!this.running) return;
     clearTimeout(this.timer);
-    let due: OutboxRow[];
+    const nowIso = this.options.clock.now().toISOString();
+    const now = performance.now();
+    let nextLookAt = Number.POSITIVE_INFINITY;
+    let pending = 0;
     try {
-      due = this.rows.due(this.options.clock.now().toISOString());
+      if (refreshLanes || this.knownLanes === undefined) this.knownLanes = this.refreshLanes();
+      for (const key of this.knownLanes) {
+        const lane = this.lane(key);
+        if (lane.busy) continue;
+        const head = this.rows.laneHead(key, nowIso);
+        if (!head) continue;
+        pending += 1;
+        const readyAt = Math.max(lane.nextCallAt, lane.blockedUntil, this.retryAt.get(head.id) ?? 0);
+        if (readyAt > now) nextLookAt = Math.min(nextLookAt, readyAt);
+        else if (this.active < (this.options.maxConcurrentCalls ?? 4)) this.launch(lane, head.id);
+      }
     } catch (error) {
       this.log.error({ err: error }, 'reading the outbox failed; trying again at the next poll');
       return;
     }
-    const now = performance.now();
-    const seen = new Set<string>();
-    let nextLookAt = Number.POSITIVE_INFINITY;
-    for (const row of due) {
-      const laneKey = row.kind === 'ephemeral' ? `ephemeral:${row.channel}` : row.channel;
-      if (seen.has(laneKey) || this.waitsForMessage(row)) continue;
-      seen.add(laneKey);
-      const lane = this.lane(laneKey);
-      if (lane.busy || this.active >= (this.options.maxConcurrentCalls ?? 4)) continue;
-      const readyAt = Math.max(lane.nextCallAt, lane.blockedUntil, this.retryAt.get(row.id) ?? 0);
-      if (readyAt > now) {
-        nextLookAt = Math.min(nextLookAt, readyAt);
-        continue;
-      }
-      this.launch(lane, row);
-    }
-    if (seen.size === 0 && this.active === 0) this.resolveDrain();
+    if (pending === 0 && this.active === 0) this.resolveDrain();
     if (nextLookAt < Number.POSITIVE_INFINITY) this.timer = setTimeout(() => this.pump(), nextLookAt - now);
   }
 
-  /** Returns the key of the message this row needs posted first: the one it edits, or its thread's parent. */
-  private awaitedMessage(row: OutboxRow): string | undefined {
-    if (row.kind === 'post') return undefined;
-    if (row.kind !== 'ephemeral' && this.rows.posted(row.messageKey)) return undefined;
-    if (row.kind === 'update') return row.messageKey;
-    if (row.threadKey !== null && !this.rows.posted(row.threadKey)) return row.threadKey;
-    return undefined;
+  /** Logs, once per row, rows that wait for a message nothing is going to post. */
+  private noteStranded(): void {
+    if (!this.running) return;
+    try {
+      for (const row of this.rows.stranded(this.options.clock.now().toISOString())) {
+        if (this.strandedNoted.has(row.id)) continue;
+        this.strandedNoted.add(row.id);
+        this.log.warn(
+          { outboxId: row.id, messageKey: row.messageKey, kind: row.kind, awaited: row.awaited },
+          `${row.kind} ${row.messageKey} waits for message ${row.awaited}, which has no post pending; it is sent once that message is posted`,
+        );
+      }
+    } catch (error) {
+      this.log.error({ err: error }, 'reading the outbox for waiting rows failed');
+    }
   }
 
-  /** True when the row must wait for another message's post; logs once when nothing will post that message. */
-  private waitsForMessage(row: OutboxRow): boolean {
-    const awaited = this.awaitedMessage(row);
-    if (awaited === undefined) return false;
-    if (!this.waitingNoted.has(row.id) && !this.rows.hasOpenPost(awaited)) {
-      this.waitingNoted.add(row.id);
-      this.log.warn(
-        { outboxId: row.id, messageKey: row.messageKey, kind: row.kind, awaited },
-        `${row.kind} ${row.messageKey} waits for message ${awaited}, which has no post pending; it is sent once that message is posted`,
-      );
-    }
-    return true;
+  /** Returns the lanes with pending rows plus the busy ones, whose row may return to pending. */
+  private refreshLanes(): string[] {
+    const lanes = new Set(this.rows.lanes());
+    for (const [key, lane] of this.lanes) if (lane.busy) lanes.add(key);
+    return [...lanes];
+  }
+
+  /** Pumps once on the next turn of the event loop, however many completions or wakes ask for it meanwhile. */
+  private schedulePump(refreshLanes: boolean): void {
+    if (!this.running) return;
+    this.refreshQueued ||= refreshLanes;
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      const refresh = this.refreshQueued;
+      this.pumpQueued = false;
+      this.refreshQueued = false;
+      this.pump(refresh);
+    });
   }
 
   private lane(key: string): Lane {
@@ -191,19 +208,27 @@ export class Dispatcher {
     return lane;
   }
 
-  private launch(lane: Lane, row: OutboxRow): void {
+  private launch(lane: Lane, id: number): void {
     lane.busy = true;
     this.active += 1;
-    const task = this.run(lane, row).finally(() => {
+    const task = this.run(lane, id).finally(() => {
       lane.busy = false;
       this.active -= 1;
       this.tasks.delete(task);
-      this.pump();
+      this.schedulePump(false);
     });
     this.tasks.add(task);
   }
 
-  private async run(lane: Lane, row: OutboxRow): Promise<void> {
+  private async run(lane: Lane, id: number): Promise<void> {
+    let row: OutboxRow | undefined;
+    try {
+      row = this.rows.get(id);
+    } catch (error) {
+      this.log.error({ err: error, outboxId: id }, 'reading an outbox row failed; trying again at the next poll');
+      return;
+    }
+    if (!row || row.state !== 'pending') return;
     const interval = this.options.minIntervalMsPerChannel ?? 1000;
     const ctx: DeliveryContext = {
       client: this.options.client,

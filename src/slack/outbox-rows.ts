@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/db.js';
 import type { MessagePayload, OutboxItem } from '../store/outbox.js';
 
@@ -25,6 +26,14 @@ export interface PostedRow {
   ts: string;
   threadTs: string | null;
   contentHash: string | null;
+}
+
+interface RawPostedRow {
+  key: string;
+  channel: string;
+  ts: string | null;
+  thread_ts: string | null;
+  content_hash: string | null;
 }
 
 interface RawOutboxRow {
@@ -57,93 +66,165 @@ function toRow(raw: RawOutboxRow): OutboxRow {
 
 const COLUMNS = 'id, kind, message_key, channel, thread_key, payload, state, attempts, uncertain, next_attempt_at';
 
+/**
+ * The lane of an outbox row `o`: ephemerals are not paced, so they do not queue behind a channel's posts.
+ * The same expression defines the `outbox_lane` index.
+ */
+const LANE = `CASE WHEN o.kind = 'ephemeral' THEN 'ephemeral:' || o.channel ELSE o.channel END`;
+
+/** Joins the posted message of row `o` (`self`) and of its thread parent (`parent`). */
+const POSTED_JOINS = `
+  LEFT JOIN slack_messages self ON self.key = o.message_key AND self.ts IS NOT NULL
+  LEFT JOIN slack_messages parent ON parent.key = o.thread_key AND parent.ts IS NOT NULL`;
+
+/** True when row `o` must wait for another message to be posted first. */
+const WAITS = `
+  (o.kind = 'update' AND self.key IS NULL)
+  OR (o.kind = 'reply' AND self.key IS NULL AND o.thread_key IS NOT NULL AND parent.key IS NULL)
+  OR (o.kind = 'ephemeral' AND o.thread_key IS NOT NULL AND parent.key IS NULL)`;
+
+/** The oldest deliverable row of a lane, without its payload. */
+export interface LaneHead {
+  id: number;
+  kind: OutboxItem['kind'];
+  messageKey: string;
+  channel: string;
+}
+
+interface RawLaneHead {
+  id: number;
+  kind: OutboxItem['kind'];
+  message_key: string;
+  channel: string;
+}
+
+interface RawStrandedRow {
+  id: number;
+  kind: OutboxItem['kind'];
+  message_key: string;
+  awaited: string;
+}
+
+/** Lanes that have pending rows; the expression matches the `outbox_lane` index, so this reads the index only. */
+const LANES_SQL = `
+  SELECT DISTINCT CASE WHEN kind = 'ephemeral' THEN 'ephemeral:' || channel ELSE channel END AS lane
+  FROM outbox WHERE state = 'pending'`;
+
+/**
+ * A lane's first deliverable row. INDEXED BY keeps SQLite on the lane index, which it walks in id order and
+ * stops at the first match; on its own the planner picks `outbox_pending` and sorts every due row.
+ */
+const LANE_HEAD_SQL = `
+  SELECT o.id, o.kind, o.message_key, o.channel FROM outbox o INDEXED BY outbox_lane ${POSTED_JOINS}
+  WHERE o.state = 'pending' AND ${LANE} = ? AND o.next_attempt_at <= ? AND NOT (${WAITS})
+  ORDER BY o.id
+  LIMIT 1`;
+
+const STRANDED_SQL = `
+  SELECT id, kind, message_key, awaited FROM (
+    SELECT o.id, o.kind, o.message_key,
+           CASE WHEN o.kind = 'update' THEN o.message_key ELSE o.thread_key END AS awaited
+    FROM outbox o ${POSTED_JOINS}
+    WHERE o.state = 'pending' AND o.next_attempt_at <= ? AND (${WAITS})
+  ) AS waiting
+  WHERE NOT EXISTS (
+    SELECT 1 FROM outbox post
+    WHERE post.message_key = waiting.awaited AND post.kind IN ('post', 'reply') AND post.state IN ('pending', 'inflight')
+  )
+  ORDER BY id`;
+
+const PENDING_EDITS_SQL = `
+  SELECT ${COLUMNS} FROM outbox
+  WHERE message_key = ? AND state = 'pending' AND kind IN ('post', 'reply', 'update') AND next_attempt_at <= ?
+  ORDER BY id`;
+
+const RECORD_POSTED_SQL = `
+  INSERT INTO slack_messages (key, channel, ts, thread_ts, content_hash, shows, posted_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (key) DO UPDATE SET
+    channel = excluded.channel, ts = excluded.ts, thread_ts = excluded.thread_ts, content_hash = excluded.content_hash,
+    shows = excluded.shows, posted_at = excluded.posted_at, updated_at = excluded.updated_at`;
+
 /** The dispatcher's reads and writes of `outbox` and `slack_messages`; every state change is one statement or transaction. */
 export class OutboxRows {
+  private readonly statements = new Map<string, Statement>();
+
   constructor(private readonly db: Db) {}
 
-  /** Pending rows due at `nowIso`, oldest first. */
-  due(nowIso: string): OutboxRow[] {
-    return this.db
-      .prepare<[string], RawOutboxRow>(
-        `SELECT ${COLUMNS} FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id`,
-      )
-      .all(nowIso)
-      .map(toRow);
+  /** Returns the lanes (a channel, or a channel's ephemerals) that have pending rows. */
+  lanes(): string[] {
+    return this.statement<[], { lane: string }>(LANES_SQL).all().map((row) => row.lane);
+  }
+
+  /**
+   * Returns a lane's oldest pending row due at `nowIso` that does not wait for another message: an update
+   * waits for its message's post, a reply or threaded ephemeral for its parent's. The payload is not read.
+   */
+  laneHead(lane: string, nowIso: string): LaneHead | undefined {
+    const raw = this.statement<[string, string], RawLaneHead>(LANE_HEAD_SQL).get(lane, nowIso);
+    return raw ? { id: raw.id, kind: raw.kind, messageKey: raw.message_key, channel: raw.channel } : undefined;
+  }
+
+  /** Returns due rows that wait for a message which has no post pending or in flight, so nothing will post it. */
+  stranded(nowIso: string): { id: number; kind: OutboxItem['kind']; messageKey: string; awaited: string }[] {
+    const raws = this.statement<[string], RawStrandedRow>(STRANDED_SQL).all(nowIso);
+    return raws.map((raw) => ({ id: raw.id, kind: raw.kind, messageKey: raw.message_key, awaited: raw.awaited }));
+  }
+
+  get(id: number): OutboxRow | undefined {
+    const raw = this.statement<[number], RawOutboxRow>(`SELECT ${COLUMNS} FROM outbox WHERE id = ?`).get(id);
+    return raw ? toRow(raw) : undefined;
   }
 
   inflight(): OutboxRow[] {
-    return this.db
-      .prepare<[], RawOutboxRow>(`SELECT ${COLUMNS} FROM outbox WHERE state = 'inflight' ORDER BY id`)
-      .all()
-      .map(toRow);
+    const sql = `SELECT ${COLUMNS} FROM outbox WHERE state = 'inflight' ORDER BY id`;
+    return this.statement<[], RawOutboxRow>(sql).all().map(toRow);
   }
 
-  /** Pending `post`, `reply` and `update` rows of one message due at `nowIso`, oldest first: the edits to coalesce. */
+  /** Returns the pending `post`, `reply` and `update` rows of one message due at `nowIso`, oldest first: the edits to coalesce. */
   pendingEdits(messageKey: string, nowIso: string): OutboxRow[] {
-    return this.db
-      .prepare<[string, string], RawOutboxRow>(
-        `SELECT ${COLUMNS} FROM outbox
-         WHERE message_key = ? AND state = 'pending' AND kind IN ('post', 'reply', 'update') AND next_attempt_at <= ?
-         ORDER BY id`,
-      )
-      .all(messageKey, nowIso)
-      .map(toRow);
-  }
-
-  /** True when a `post` or `reply` of this message is still waiting or in flight. */
-  hasOpenPost(messageKey: string): boolean {
-    const row = this.db
-      .prepare<[string], { found: number }>(
-        `SELECT 1 AS found FROM outbox WHERE message_key = ? AND kind IN ('post', 'reply') AND state IN ('pending', 'inflight') LIMIT 1`,
-      )
-      .get(messageKey);
-    return row !== undefined;
+    return this.statement<[string, string], RawOutboxRow>(PENDING_EDITS_SQL).all(messageKey, nowIso).map(toRow);
   }
 
   /** Moves a row from pending to inflight; false when something else claimed it first. */
   claim(id: number): boolean {
-    return this.db.prepare(`UPDATE outbox SET state = 'inflight' WHERE id = ? AND state = 'pending'`).run(id).changes === 1;
+    const sql = `UPDATE outbox SET state = 'inflight' WHERE id = ? AND state = 'pending'`;
+    return this.statement(sql).run(id).changes === 1;
   }
 
   /** Marks older edits of a message superseded by a newer one and claims the newer one, in one transaction. */
   claimNewest(superseded: number[], newest: number): boolean {
+    const supersede = this.statement(`UPDATE outbox SET state = 'superseded' WHERE id = ? AND state = 'pending'`);
     return this.db.transaction(() => {
-      const supersede = this.db.prepare(`UPDATE outbox SET state = 'superseded' WHERE id = ? AND state = 'pending'`);
       for (const id of superseded) supersede.run(id);
       return this.claim(newest);
     })();
   }
 
   markSent(id: number, nowIso: string): void {
-    this.db.prepare(`UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?`).run(nowIso, id);
+    this.statement(`UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?`).run(nowIso, id);
   }
 
   markDead(id: number, error: string): void {
-    this.db.prepare(`UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?`).run(error, id);
+    this.statement(`UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?`).run(error, id);
   }
 
   /** Returns a row to pending after a failed attempt; `uncertain` is sticky until the row is sent. */
   markRetry(id: number, error: string, uncertain: boolean): void {
-    this.db
-      .prepare(
-        `UPDATE outbox SET state = 'pending', attempts = attempts + 1, last_error = ?, uncertain = MAX(uncertain, ?) WHERE id = ?`,
-      )
-      .run(error, uncertain ? 1 : 0, id);
+    const sql = `UPDATE outbox SET state = 'pending', attempts = attempts + 1, last_error = ?, uncertain = MAX(uncertain, ?)
+                 WHERE id = ?`;
+    this.statement(sql).run(error, uncertain ? 1 : 0, id);
   }
 
   /** Returns an interrupted row to pending; a post or reply becomes uncertain because it may have arrived. */
   resetInflight(id: number, uncertain: boolean): void {
-    this.db
-      .prepare(`UPDATE outbox SET state = 'pending', uncertain = MAX(uncertain, ?) WHERE id = ? AND state = 'inflight'`)
-      .run(uncertain ? 1 : 0, id);
+    const sql = `UPDATE outbox SET state = 'pending', uncertain = MAX(uncertain, ?) WHERE id = ? AND state = 'inflight'`;
+    this.statement(sql).run(uncertain ? 1 : 0, id);
   }
 
   posted(messageKey: string): PostedRow | undefined {
-    const row = this.db
-      .prepare<[string], { key: string; channel: string; ts: string | null; thread_ts: string | null; content_hash: string | null }>(
-        'SELECT key, channel, ts, thread_ts, content_hash FROM slack_messages WHERE key = ?',
-      )
-      .get(messageKey);
+    const sql = 'SELECT key, channel, ts, thread_ts, content_hash FROM slack_messages WHERE key = ?';
+    const row = this.statement<[string], RawPostedRow>(sql).get(messageKey);
     if (!row || row.ts === null) return undefined;
     return { key: row.key, channel: row.channel, ts: row.ts, threadTs: row.thread_ts, contentHash: row.content_hash };
   }
@@ -154,27 +235,30 @@ export class OutboxRows {
     message: { key: string; channel: string; ts: string; threadTs?: string; contentHash: string; shows: MessagePayload },
     nowIso: string,
   ): void {
+    const insert = this.statement(RECORD_POSTED_SQL);
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO slack_messages (key, channel, ts, thread_ts, content_hash, shows, posted_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (key) DO UPDATE SET channel = excluded.channel, ts = excluded.ts, thread_ts = excluded.thread_ts,
-             content_hash = excluded.content_hash, shows = excluded.shows, posted_at = excluded.posted_at,
-             updated_at = excluded.updated_at`,
-        )
-        .run(message.key, message.channel, message.ts, message.threadTs ?? null, message.contentHash, JSON.stringify(message.shows), nowIso, nowIso);
+      const shows = JSON.stringify(message.shows);
+      insert.run(message.key, message.channel, message.ts, message.threadTs ?? null, message.contentHash, shows, nowIso, nowIso);
       this.markSent(id, nowIso);
     })();
   }
 
   /** Records what an edited message shows and marks its outbox row sent, in one transaction. */
   recordEdited(id: number, key: string, contentHash: string, shows: MessagePayload, nowIso: string): void {
+    const update = this.statement('UPDATE slack_messages SET content_hash = ?, shows = ?, updated_at = ? WHERE key = ?');
     this.db.transaction(() => {
-      this.db
-        .prepare('UPDATE slack_messages SET content_hash = ?, shows = ?, updated_at = ? WHERE key = ?')
-        .run(contentHash, JSON.stringify(shows), nowIso, key);
+      update.run(contentHash, JSON.stringify(shows), nowIso, key);
       this.markSent(id, nowIso);
     })();
+  }
+
+  /** Prepares each SQL text once, because the dispatcher runs the same few statements for every row. */
+  private statement<P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      prepared = this.db.prepare(sql);
+      this.statements.set(sql, prepared);
+    }
+    return prepared as unknown as Statement<P, R>;
   }
 }

@@ -77,6 +77,8 @@ export const coreMigration: Migration = {
     );
     CREATE INDEX outbox_pending ON outbox (state, next_attempt_at, id);
     CREATE INDEX outbox_message ON outbox (message_key, state);
+    -- The dispatcher's lanes: one per channel for posts and edits, one per channel for ephemerals.
+    CREATE INDEX outbox_lane ON outbox (state, (CASE WHEN kind = 'ephemeral' THEN 'ephemeral:' || channel ELSE channel END), id);
 
     CREATE TABLE interactions (
       id TEXT PRIMARY KEY,
