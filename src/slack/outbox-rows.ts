@@ -111,8 +111,8 @@ const LANES_SQL = `
   FROM outbox WHERE state = 'pending'`;
 
 /**
- * A lane's first deliverable row. INDEXED BY keeps SQLite on the lane index, which it walks in id order and
- * stops at the first match; on its own the planner picks `outbox_pending` and sorts every due row.
+ * A lane's first deliverable row. INDEXED BY keeps SQLite on the lane index, which it walks in id order up
+ * to the first match. Left alone, the planner picks `outbox_pending` and sorts every due row.
  */
 const LANE_HEAD_SQL = `
   SELECT o.id, o.kind, o.message_key, o.channel FROM outbox o INDEXED BY outbox_lane ${POSTED_JOINS}
