@@ -65,7 +65,7 @@ export function nodeObject(cluster: string, name: string, spec: NodeSpec): KubeO
   const gpus = spec.gpus ?? 8;
   const ready = spec.ready ?? 'True';
   const since = spec.readySince ?? new Date(Date.parse(spec.at) - 86_400_000).toISOString();
-  const gpuLabels = gpus === 0 ? {} : { 'nvidia.com/gpu.present': 'true', 'nvidia.com/gpu.product': spec.sku ?? H100, 'nvidia.com/gpu.count': String(gpus) };
+  const gpuLabels: Record<string, string> = gpus === 0 ? {} : { 'nvidia.com/gpu.present': 'true', 'nvidia.com/gpu.product': spec.sku ?? H100, 'nvidia.com/gpu.count': String(gpus) };
   const labels: Record<string, string> = {
     'kubernetes.io/hostname': name,
     ...gpuLabels,
