@@ -249,6 +249,42 @@ describe('Dispatcher', () => {
     expect(instance.stats).toMatchObject({ retried: 1, recovered: 1, posted: 0 });
   });
 
+  it('finds a lost reply in its thread', async () => {
+    await startStandIn();
+    add({ kind: 'post', messageKey: 'alert:9', channel: 'C0EAST', payload: { text: 'alert 9' } });
+    add({ kind: 'reply', messageKey: 'alert:9:r', channel: 'C0EAST', threadKey: 'alert:9', payload: { text: 'escalated' } });
+    const instance = dispatcher();
+    instance.start();
+    await standIn.waitForCalls('chat.postMessage', 1);
+    standIn.failNext('chat.postMessage', { dropResponse: true });
+    await instance.drain();
+    const [parent] = standIn.messages('C0EAST');
+    expect(standIn.thread('C0EAST', parent!.ts).map((reply) => reply.text)).toEqual(['escalated']);
+    expect(callCount('conversations.replies')).toBe(1);
+    expect(postedMessage(db, 'alert:9:r')?.ts).toBe(standIn.thread('C0EAST', parent!.ts)[0]?.ts);
+    expect(instance.stats).toMatchObject({ posted: 1, recovered: 1 });
+  });
+
+  it('finds a lost post past the first history page', async () => {
+    await startStandIn();
+    standIn.failNext('chat.postMessage', { holdResponse: true });
+    add({ kind: 'post', messageKey: 'alert:10', channel: 'C0EAST', payload: { text: 'alert 10' } });
+    const first = dispatcher();
+    first.start();
+    await standIn.waitForCalls('chat.postMessage', 1);
+    void first.stop();
+    db.close();
+    for (let i = 0; i < 250; i += 1) standIn.postUserMessage('C0EAST', { user: 'U0ANA', text: `chatter ${i}` });
+
+    db = openStore(dbPath);
+    const second = dispatcher({}, db);
+    second.start();
+    await second.drain();
+    expect(callCount('chat.postMessage')).toBe(1);
+    expect(callCount('conversations.history')).toBe(2);
+    expect(second.stats.recovered).toBe(1);
+  });
+
   it('posts again when an uncertain attempt never reached Slack', async () => {
     await startStandIn();
     standIn.failNext('chat.postMessage', { status: 503 });
