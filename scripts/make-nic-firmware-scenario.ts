@@ -93,7 +93,7 @@ const workloads: WorkloadSpec[] = [
   },
 ];
 
-/** A job that asks for more GPUs per pod than any node has: it can never be scheduled. */
+/** A job that requests more GPUs per pod than any node has, so it can never be scheduled. */
 const neverFits: WorkloadSpec = {
   cluster: OCI,
   namespace: 'research',
@@ -241,6 +241,18 @@ function main(): void {
   simulation.reschedule(at(341));
   record('09-scheduled', at(341), { [AWS]: 'two more training workers start' }, [AWS]);
   advance(at(341), 20, 5, 'the long tail remains');
+  const awsTail = [...faults.keys()].filter((name) => simulation.nodes.some((node) => node.cluster === AWS && node.name === name));
+  const ociTail = [...faults.keys(), stillCordoned].filter((name) => simulation.nodes.some((node) => node.cluster === OCI && node.name === name));
+  steps.push({
+    at: at(361),
+    note: 'the long tail and the acknowledgement show in the channel',
+    expect: { channel: '#gpu-aws-h100', contains: ['MX-12', ...awsTail, 'Acknowledged by @priya'] },
+  });
+  steps.push({
+    at: at(361),
+    note: 'the long tail, the escalation and the job that never fits show in the channel',
+    expect: { channel: '#gpu-oci-a100', contains: ['MX-12', ...ociTail, '@gpu-oncall', 'moe-expert-probe', 'Acknowledged by @dana'] },
+  });
   writeScenario(steps);
   summarize(simulation);
 }

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
 import type { PitstopContext } from '../src/context.js';
-import { JobScheduler, RULES, type ScheduledJob } from '../src/jobs/index.js';
+import { stringify } from 'yaml';
+import { parseConfig } from '../src/config/load.js';
+import { ICAL_FEED_CRON, JobScheduler, RULES, scheduledJobs, type ScheduledJob } from '../src/jobs/index.js';
 
 function schedulerWith(clock: ManualClock, jobs: ScheduledJob[], errors: string[] = []): JobScheduler {
-  const ctx = { clock } as unknown as PitstopContext;
+  const ctx = { clock, requestReconcile: () => undefined } as unknown as PitstopContext;
   return new JobScheduler(ctx, jobs, (job, error) => errors.push(`${job.name}: ${(error as Error).message}`));
 }
 
@@ -70,5 +72,15 @@ describe('jobs on virtual time', () => {
 
   it('runs the rules in a fixed order', () => {
     expect(RULES.map((rule) => rule.name)).toEqual(['alerts', 'escalation', 'maintenances']);
+  });
+});
+
+describe('scheduled jobs of a config', () => {
+  const base = { clusters: [{ name: 'east', vendor: 'aws', context: 'east', channel: 'C0EAST' }] };
+
+  it('polls iCalendar feeds only when some are configured', () => {
+    expect(scheduledJobs(parseConfig(stringify(base)))).toEqual([]);
+    const withFeeds = parseConfig(stringify({ ...base, notices: { icalFeeds: [{ url: 'https://status.example.com/maint.ics', vendor: 'oci' }] } }));
+    expect(scheduledJobs(withFeeds).map((job) => [job.name, job.cron])).toEqual([['ical-feeds', ICAL_FEED_CRON]]);
   });
 });

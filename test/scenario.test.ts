@@ -44,7 +44,7 @@ function parse(document: Record<string, unknown>): Scenario {
   return parseScenario(stringify(document), join(dir, 'scenario.yaml'));
 }
 
-/** The problems a document's validation reports, one line each. */
+/** Returns the problems a document's validation reports, one line each. */
 function problems(document: Record<string, unknown>): string[] {
   try {
     parse(document);
@@ -101,7 +101,8 @@ describe('scenario validation', () => {
   it('reads typed lists whose items carry no kind', () => {
     const scenario = parse(baseScenario([{ at: '+0', apply: { kind: 'NodeList', apiVersion: 'v1', items: [{ metadata: { name: 'a' } }] } }]));
     const step = scenario.steps[0]!;
-    expect(step.action === 'apply' && step.objects[0]!.kind).toBe('Node');
+    if (step.action !== 'apply') throw new Error('expected an apply step');
+    expect(step.objects[0]!.kind).toBe('Node');
   });
 
   it('rejects a step with no action', () => {

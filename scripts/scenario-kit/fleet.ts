@@ -9,7 +9,7 @@ import {
   type Toleration,
 } from './model.js';
 
-/** What differs between the node pools of the two clouds. */
+/** Node pool settings that differ between the two clouds. */
 export interface PoolSpec {
   cluster: string;
   racks: number;
@@ -273,7 +273,7 @@ export function workloadPod(spec: WorkloadSpec, index: number, generation: numbe
 
 const VALIDATOR_IMAGE = 'nvcr.io/nvidia/cloud-native/gpu-operator-validator:v24.6.2';
 
-/** The GPU operator's validator DaemonSet pod on a node. */
+/** Builds the GPU operator's validator DaemonSet pod on a node. */
 export function validatorPod(node: SimNode, namespace: string, created: Date): SimPod {
   const name = `nvidia-operator-validator-${nameSuffix(`${node.cluster}/${node.name}/validator`)}`;
   return {

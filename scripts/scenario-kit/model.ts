@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-/** A node taint as `spec.taints` holds it. */
+/** A node taint as `spec.taints` lists it. */
 export interface Taint {
   key: string;
   value?: string;
@@ -62,7 +62,7 @@ export interface SimPod {
   validator?: ValidatorState;
 }
 
-/** A stable UUID derived from a seed, so regenerating the scenario yields the same files. */
+/** Derives a stable UUID from a seed, so regenerating the scenario yields the same files. */
 export function uuidFrom(seed: string): string {
   const hex = createHash('sha256').update(seed).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
@@ -70,7 +70,7 @@ export function uuidFrom(seed: string): string {
 
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
-/** A pod-name suffix in the alphabet Kubernetes uses for generated names, derived from a seed. */
+/** Derives a pod-name suffix from a seed, in the alphabet Kubernetes uses for generated names. */
 export function nameSuffix(seed: string, length = 5): string {
   const bytes = createHash('sha256').update(seed).digest();
   let out = '';

@@ -77,7 +77,7 @@ export function podObject(pod: SimPod): Record<string, unknown> {
       priorityClassName: pod.priorityClassName,
       priority: pod.priority,
       schedulerName: 'default-scheduler',
-      restartPolicy: pod.validator ? 'Always' : pod.owner.kind === 'Job' ? 'Never' : 'Always',
+      restartPolicy: pod.owner.kind === 'Job' ? 'Never' : 'Always',
       tolerations: pod.tolerations,
     },
     status: podStatus(pod),
@@ -126,7 +126,7 @@ function podStatus(pod: SimPod): Record<string, unknown> {
   };
 }
 
-/** The validator's status: its four init containers run in order, and the first failing one blocks the rest. */
+/** Builds the validator's status: its four init containers run in order, and the first failing one blocks the rest. */
 function validatorStatus(pod: SimPod, state: ValidatorState): Record<string, unknown> {
   const started = iso(pod.startTime ?? pod.created);
   const failing = typeof state === 'object' ? VALIDATIONS.indexOf(state.failing) : -1;

@@ -63,7 +63,7 @@ export class ClusterRecorder {
     return files;
   }
 
-  /** One item per line keeps the files diffable while staying the List that `kubectl get -o json` prints. */
+  /** Writes one item per line, which keeps the files diffable while they stay the List `kubectl get -o json` prints. */
   private write(name: string, items: string[]): string {
     const text = `{"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": [\n${items.join(',\n')}\n]}\n`;
     writeFileSync(join(this.folder, name), text);

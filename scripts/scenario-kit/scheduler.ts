@@ -24,7 +24,7 @@ function parseCount(value: string | undefined): number {
   return Number(match[1]) * factor;
 }
 
-/** What is left of each allocatable resource on a node after the pods bound to it. */
+/** Returns what is left of each allocatable resource on a node after the pods bound to it. */
 export function freeResources(node: SimNode, pods: SimPod[], except?: (pod: SimPod) => boolean): Map<string, number> {
   const free = new Map<string, number>();
   for (const [name, value] of Object.entries(node.allocatable)) free.set(name, parseCount(value));
@@ -75,7 +75,7 @@ export function schedule(pod: SimPod, nodes: SimNode[], pods: SimPod[]): { node:
 }
 
 /**
- * What DefaultPreemption reports for a node the pod did not fit. The model does not evict victims, so it
+ * Returns what DefaultPreemption reports for a node the pod did not fit. The model does not evict victims, so it
  * throws when preemption would succeed: the generated timeline must not depend on a preemption.
  */
 function preemptionOutcome(pod: SimPod, node: SimNode, pods: SimPod[], result: NodeResult): string {

@@ -2,7 +2,7 @@ import { iso, uuidFrom, type SimNode, type SimPod, type Taint, type ValidatorSta
 import { scheduleAll } from './scheduler.js';
 import { workloadPod, type WorkloadSpec } from './fleet.js';
 
-/** How a node comes back from the maintenance; `healthy` unless a fault is named. */
+/** A partial state a node can come back from the maintenance in; a node without one comes back healthy. */
 export type ReturnFault =
   | { kind: 'gpus'; allocatable: number; validator?: ValidatorState }
   | { kind: 'rdma-missing' }
@@ -59,7 +59,7 @@ export class Simulation {
     return workloadPod(spec, index, generation, now);
   }
 
-  /** The nodes reboot for the firmware update: the kubelet stops posting status and the node controller taints them. */
+  /** Reboots the nodes for the firmware update: the kubelet stops posting status and the node controller taints them. */
   goDown(nodes: SimNode[], now: Date): void {
     for (const node of nodes) {
       node.ready = { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', since: now };
@@ -69,7 +69,7 @@ export class Simulation {
     scheduleAll(this.nodes, this.pods, now);
   }
 
-  /** The nodes boot with a new boot id; a fault leaves one in one of the partial states a NIC update leaves behind. */
+  /** Boots the nodes with a new boot id. A fault leaves a node in one of the partial states a NIC update leaves behind. */
   comeBack(nodes: SimNode[], now: Date, faults: Map<string, ReturnFault>): void {
     for (const node of nodes) {
       const fault = faults.get(node.name);

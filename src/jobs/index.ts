@@ -2,6 +2,7 @@ import { createTask, validate as validateCron, type ScheduledTask } from 'node-c
 import { reconcileAlerts } from '../alerts/reconcile.js';
 import type { PitstopConfig } from '../config/schema.js';
 import type { PitstopContext } from '../context.js';
+import { pollICalFeeds } from '../vendors/ical-feeds.js';
 import { escalateOverdueAlerts } from './escalation.js';
 import { reconcileMaintenances } from './maintenance.js';
 
@@ -31,10 +32,23 @@ export interface ScheduledJob {
   run(ctx: PitstopContext): void | Promise<void>;
 }
 
-/** Lists the cron jobs the config asks for. */
-export function scheduledJobs(_config: PitstopConfig): ScheduledJob[] {
-  // NOTE: the config has no cron-scheduled feature yet; per-channel digests will add their jobs here.
-  return [];
+/** How often `notices.icalFeeds` are fetched: every quarter hour. */
+export const ICAL_FEED_CRON = '*/15 * * * *';
+
+/** Lists the cron jobs of a config: the iCalendar feed poll when feeds are configured. */
+export function scheduledJobs(config: PitstopConfig): ScheduledJob[] {
+  const jobs: ScheduledJob[] = [];
+  if (config.notices.icalFeeds.length > 0) {
+    jobs.push({
+      name: 'ical-feeds',
+      cron: ICAL_FEED_CRON,
+      run: async (ctx) => {
+        const results = await pollICalFeeds(ctx);
+        ctx.log.info({ feeds: results.map((result) => ({ url: result.url, outcome: result.outcome })) }, 'iCalendar feeds polled');
+      },
+    });
+  }
+  return jobs;
 }
 
 const MINUTE_MS = 60_000;
@@ -87,9 +101,11 @@ export class JobScheduler {
     return false;
   }
 
+  /** Runs a job, then requests a rule pass, because a job changes state the rules read. */
   private async runJob(job: ScheduledJob): Promise<void> {
     try {
       await job.run(this.ctx);
+      this.ctx.requestReconcile();
     } catch (error) {
       this.onError(job, error);
     }

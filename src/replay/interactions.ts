@@ -17,7 +17,7 @@ function receiverUrl(replay: ScenarioReplay): string {
 
 function checkAccepted(response: InteractionResponse, what: string): void {
   if (response.status !== 200) {
-    throw new StepTargetError(`the Slack app answered ${what} with HTTP ${response.status}: ${response.body.slice(0, 200)}`);
+    throw new StepTargetError(`the Slack app responded to ${what} with HTTP ${response.status}: ${response.body.slice(0, 200)}`);
   }
 }
 
@@ -79,14 +79,14 @@ export async function sendCommand(replay: ScenarioReplay, step: CommandStep): Pr
   return `${slack.userName(step.user) ?? step.user} typed "${step.command} ${text}" in #${slack.channelName(step.channel)}${reply ? `: ${reply}` : ''}`;
 }
 
-/** The text of a command's immediate answer, when Bolt's ack carried one. */
+/** Returns the first line of a command's immediate response, when Bolt's ack carried text. */
 function replyText(response: InteractionResponse): string {
   const json = response.json as { text?: unknown } | undefined;
   if (json && typeof json.text === 'string') return json.text.split('\n')[0]!.slice(0, 160);
   return response.body.trim().split('\n')[0]!.slice(0, 160);
 }
 
-/** What a channel shows now, as the replay prints it; `expect` steps search this text. */
+/** Renders what a channel shows now, as the replay prints it. `expect` steps search this text. */
 export function channelText(slack: SlackStandIn, channelId: string): string {
   return renderChannels(slack, { channelNames: [channelId] });
 }

@@ -1,7 +1,7 @@
 import { renderChannels } from '../standins/slack-render.js';
 import type { ScenarioReplay, StepRecord } from './runner.js';
 
-/** What a finished replay did, as `pitstop replay` summarises it. */
+/** Counts of a finished replay, as `pitstop replay` summarizes them. */
 export interface ReplaySummary {
   scenario: string;
   steps: number;
@@ -58,7 +58,7 @@ function formatTime(time: Date): string {
   return time.toISOString().slice(0, 16).replace('T', ' ');
 }
 
-/** One timeline line per step: time, cluster, what happened and why. */
+/** Formats the timeline line of a step: time, cluster, what happened and why. */
 export function formatStep(record: StepRecord): string {
   const cluster = record.cluster ? ` ${record.cluster}` : '';
   const note = record.note ? ` (${record.note})` : '';
@@ -67,7 +67,7 @@ export function formatStep(record: StepRecord): string {
   return lines.join('\n');
 }
 
-/** What every channel shows at the end, as plain text. */
+/** Renders what every channel shows, as plain text. */
 export function formatChannels(replay: ScenarioReplay): string {
   return renderChannels(replay.standIns.slack, { channelNames: replay.scenario.slack.channels.map((channel) => channel.name) });
 }

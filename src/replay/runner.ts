@@ -12,7 +12,7 @@ import { sendClick, sendCommand, channelText } from './interactions.js';
 
 /**
  * Real time between two chat calls in one channel during a replay. Slack documents about one post per
- * second per channel; a replay compresses hours into seconds, so both the dispatcher and the Slack
+ * second per channel, but a replay compresses hours into seconds. So both the dispatcher and the Slack
  * stand-in use this shorter interval, and pacing still orders and spaces the calls.
  */
 export const REPLAY_CALL_INTERVAL_MS = 20;
@@ -25,7 +25,7 @@ export interface ReplayOptions {
   onStep?(record: StepRecord): void;
 }
 
-/** What one step did, for the timeline a replay prints. */
+/** The outcome of one step, for the timeline a replay prints. */
 export interface StepRecord {
   index: number;
   at: Date;
@@ -49,9 +49,9 @@ export interface ExpectationResult {
 
 /**
  * A scenario being replayed: stand-ins for each cluster and for Slack, a ManualClock, and the real engine
- * (fleet watch, rules, dispatcher, Bolt HTTP receiver) on top. Steps run in order; after each one the
+ * (fleet watch, rules, dispatcher, Bolt HTTP receiver) on top. Steps run in order. After each one the
  * replay waits until the fleet watch has seen the change and the engine has delivered everything it
- * enqueued, so a replay is deterministic.
+ * enqueued, which makes a replay deterministic.
  */
 export class ScenarioReplay {
   readonly records: StepRecord[] = [];
@@ -274,7 +274,7 @@ function countKinds(kinds: string[]): string {
   return [...counts].map(([kind, count]) => `${count} ${kind}${count === 1 ? '' : 's'}`).join(', ') || 'nothing';
 }
 
-/** The scenario's config pointed at the stand-ins: one kubeconfig context per cluster, the stand-in's Web API, the store file. */
+/** Points the scenario's config at the stand-ins: one kubeconfig context per cluster, the stand-in's Web API, the store file. */
 function replayConfig(scenario: Scenario, standIns: ReplayStandIns, dbPath: string): PitstopConfig {
   return {
     ...scenario.config,

@@ -51,7 +51,7 @@ const fileSourceSchema = z.object({ file: z.string().min(1) }).strict();
 /** An inline object or List: anything with a `kind`, checked item by item when the scenario loads. */
 const inlineObjectSchema = z.looseObject({ kind: z.string().min(1) });
 
-/** Selects an alert by what the store holds about it: all given fields must match one open alert. */
+/** Selects an alert by its stored fields: all given fields must match one open alert. */
 export const alertSelectorSchema = z.union([
   z.string().regex(/^[A-Z]+-\d+$/, 'expected an alert reference such as AL-1'),
   z

@@ -17,7 +17,7 @@ import {
   type StepAction,
 } from './scenario-schema.js';
 
-/** Thrown when a scenario file is invalid; `problems` holds one line per field, each starting with its path. */
+/** Thrown when a scenario file is invalid; `problems` contains one line per field, each starting with its path. */
 export class ScenarioError extends Error {
   constructor(
     readonly file: string,

@@ -62,7 +62,7 @@ interface BlockElement {
   options?: { text: { type: 'plain_text'; text: string }; value: string }[];
 }
 
-/** Every message of a channel with its thread replies, newest first, so a click finds the live message. */
+/** Lists the messages of a channel with their thread replies, newest first, so a click finds the live message. */
 function messagesOf(slack: SlackStandIn, channel: string): StandInMessage[] {
   const all: StandInMessage[] = [];
   for (const message of slack.messages(channel)) all.push(message, ...slack.thread(channel, message.ts));
