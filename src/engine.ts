@@ -5,7 +5,7 @@ import type { PitstopConfig } from './config/schema.js';
 import type { PitstopContext } from './context.js';
 import { JobScheduler, RULES, scheduledJobs, type ScheduledJob } from './jobs/index.js';
 import { loadKubeConfig } from './k8s/kubeconfig.js';
-import { createFleetWatch, createFleetWriter, type FleetWatch } from './k8s/watch.js';
+import { createFleetWatch, createFleetWriter, type FleetWatch, type WatchedCluster } from './k8s/watch.js';
 import type { Logger } from './log.js';
 import { syncConfiguredMaintenances } from './maintenance/lifecycle.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
@@ -52,26 +52,41 @@ export interface Engine {
   reconcile(): Promise<void>;
   /** Runs the cron jobs that fell due on the context's clock since the last tick, then a rule pass. */
   tick(): Promise<void>;
-  /** Ticks, then delivers the whole outbox; repeats while a Slack action asked for another pass meanwhile. */
+  /** Ticks, then delivers the whole outbox; repeats while a Slack action or job requested another pass meanwhile. */
   settle(): Promise<void>;
   /** Rule passes that threw, by rule name; each failure is also logged. */
   readonly ruleErrors: ReadonlyMap<string, number>;
   stop(): Promise<void>;
 }
 
-/**
- * Starts the engine: opens the store, syncs the configured maintenances, starts the fleet watch and waits
- * for its first list, starts the dispatcher and the Slack app, and the vendor notice intake when
- * `notices.port` is set. Then runs a first rule pass.
- */
-export async function startEngine(options: EngineOptions): Promise<Engine> {
-  const { config, clock, log } = options;
-  const manual = options.timers === 'manual';
-  const db = openStore(config.store.path);
+/** The engine's parts, created but not started. */
+interface Parts {
+  ctx: PitstopContext;
+  fleet: FleetWatch;
+  slack: SlackApp;
+  dispatcher: Dispatcher;
+  scheduler: JobScheduler;
+  runner: RulePasses;
+}
+
+/** Creates every part and the context they share. Nothing connects anywhere yet, but the store file is open. */
+function createParts(options: EngineOptions): Parts {
+  const { config } = options;
   const clusters = config.clusters.map((cluster) => ({
     name: cluster.name,
     kubeConfig: options.kubeConfigs?.get(cluster.name) ?? loadKubeConfig(cluster),
   }));
+  const db = openStore(config.store.path);
+  try {
+    return createConnectedParts(options, db, clusters);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function createConnectedParts(options: EngineOptions, db: Db, clusters: WatchedCluster[]): Parts {
+  const { config, clock, log } = options;
   const fleet = createFleetWatch({ clusters, gpuOperatorNamespace: config.validation.gpuOperatorNamespace, log });
   const runner = new RulePasses(log);
   const ctx: PitstopContext = {
@@ -98,35 +113,57 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     log.error({ err: error, job: job.name }, 'scheduled job failed'),
   );
   runner.bind(ctx, dispatcher);
-  const synced = syncConfiguredMaintenances(ctx);
-  log.info({ maintenances: synced }, 'configured maintenances synced');
+  return { ctx, fleet, slack, dispatcher, scheduler, runner };
+}
 
-  const stops: (() => Promise<void> | void)[] = [() => void db.close()];
+/**
+ * Syncs the configured maintenances, then starts the parts that connect: the fleet watch (waiting for its
+ * first list), the dispatcher, the Slack app and the notice intake. Returns the stops, last started first.
+ * On a failure it stops what started and closes the store.
+ */
+async function startParts(parts: Parts): Promise<(() => Promise<void> | void)[]> {
+  const { ctx, fleet, dispatcher, slack } = parts;
+  const stops: (() => Promise<void> | void)[] = [() => void ctx.db.close()];
   try {
-    await fleet.start();
+    const synced = syncConfiguredMaintenances(ctx);
+    ctx.log.info({ maintenances: synced }, 'configured maintenances synced');
+    // Registered before start, because the watches keep retrying after a failed first sync.
     stops.unshift(() => fleet.stop());
+    await fleet.start();
     dispatcher.start();
     stops.unshift(() => dispatcher.stop());
     await slack.start();
     stops.unshift(() => slack.stop());
-    if (config.notices.port !== undefined) {
-      const intake: NoticeIntake = await startNoticeIntake(ctx, { port: config.notices.port });
+    if (ctx.config.notices.port !== undefined) {
+      const intake: NoticeIntake = await startNoticeIntake(ctx, { port: ctx.config.notices.port });
       stops.unshift(() => intake.close());
     }
   } catch (error) {
-    await runStops(stops, log);
+    await runStops(stops, ctx.log);
     throw error;
   }
-  if (!manual) {
-    stops.unshift(startTimers(options, fleet, runner, scheduler));
-  }
+  return stops;
+}
+
+/**
+ * Starts the engine: opens the store, syncs the configured maintenances, starts the fleet watch and waits
+ * for its first list, starts the dispatcher and the Slack app, and the vendor notice intake when
+ * `notices.port` is set. Then runs a first rule pass.
+ */
+export async function startEngine(options: EngineOptions): Promise<Engine> {
+  const manual = options.timers === 'manual';
+  const parts = createParts(options);
+  const { ctx, fleet, slack, dispatcher, scheduler, runner } = parts;
+  const stops = await startParts(parts);
+  // Stops run first to last: timers, then cron tasks, then the pass in progress, then the parts.
   stops.unshift(() => scheduler.stop(), () => runner.idle());
+  if (!manual) stops.unshift(startTimers(options, fleet, runner, scheduler));
   await runner.pass();
-  log.info({ clusters: config.clusters.map((cluster) => cluster.name), timers: manual ? 'manual' : 'real' }, 'engine started');
+  ctx.log.info({ clusters: ctx.config.clusters.map((cluster) => cluster.name), timers: manual ? 'manual' : 'real' }, 'engine started');
 
   return {
     ctx,
-    db,
+    db: ctx.db,
     dispatcher,
     slack,
     fleet,
@@ -147,8 +184,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       return runner.errors;
     },
     async stop() {
-      await runStops(stops, log);
-      log.info('engine stopped');
+      await runStops(stops, ctx.log);
+      ctx.log.info('engine stopped');
     },
   };
 }
