@@ -2,7 +2,7 @@ import type { PitstopContext } from '../context.js';
 import { carryOutPlan, planAnnouncements, publishRoot, type StagePlan } from '../maintenance/announce.js';
 import { computeBlastRadius, type BlastRadius, type NodeTeams } from '../maintenance/blast-radius.js';
 import { activeMaintenances } from '../maintenance/lifecycle.js';
-import type { Maintenance } from '../maintenance/model.js';
+import type { Maintenance, MaintenanceNode } from '../maintenance/model.js';
 import { reconcileOverdue } from '../maintenance/overdue.js';
 import { summarisePending } from '../maintenance/pending.js';
 import { channelsOf, messageKeys, publishMessage, publishRecovery } from '../maintenance/publish.js';
@@ -43,26 +43,26 @@ function advance(ctx: PitstopContext, id: string): Maintenance {
   return maintenance;
 }
 
-function publishPending(ctx: PitstopContext, maintenance: Maintenance, channel: string, clusters: string[]): void {
+function publishPending(ctx: PitstopContext, maintenance: Maintenance, channel: string, clusters: string[], allNodes: MaintenanceNode[]): void {
   const key = messageKeys.pending(maintenance.id, channel);
   const exists = renderedHash(ctx.db, key) !== undefined;
   const open = maintenance.state === 'in_progress';
   if (!open && (!exists || !recordAnnouncement(ctx.db, { maintenanceId: maintenance.id, channel, stage: PENDING_CLOSED_STAGE, outcome: 'posted' }, ctx.clock.now()))) {
     return;
   }
-  const nodes = listNodes(ctx.db, maintenance.id).filter((node) => clusters.includes(node.cluster));
-  const summary = summarisePending(ctx, clusters, nodes);
+  const summary = summarisePending(ctx, clusters, allNodes.filter((node) => clusters.includes(node.cluster)));
   if (!exists && summary.pods === 0) return;
   const payload = pendingSummaryMessage(maintenance, summary, open);
   publishMessage(ctx, { maintenanceId: maintenance.id, key, channel, first: 'reply', threadKey: messageKeys.thread(maintenance.id, channel), payload });
 }
 
 /** Everything after the announcements, for one channel: root, overdue-aware recovery message, pending summary. */
-function publishChannel(ctx: PitstopContext, maintenance: Maintenance, channel: string, clusters: string[]): void {
+function publishChannel(ctx: PitstopContext, maintenance: Maintenance, channel: string, clusters: string[], nodes: MaintenanceNode[]): void {
   if (!hasThread(ctx.db, maintenance.id, channel)) return;
   publishRoot(ctx, maintenance, channel, clusters);
-  if (maintenance.startedAt !== null) publishRecovery(ctx, maintenance, channel, clusters);
-  if (maintenance.startedAt !== null) publishPending(ctx, maintenance, channel, clusters);
+  if (maintenance.startedAt === null) return;
+  publishRecovery(ctx, maintenance, channel, clusters, nodes);
+  publishPending(ctx, maintenance, channel, clusters, nodes);
 }
 
 interface PreparedRadius {
@@ -93,8 +93,9 @@ function publishAll(ctx: PitstopContext, id: string, prepared: PreparedRadius[])
     for (const [cluster, teams] of ready?.nodeTeams ?? []) saveNodeTeams(ctx, id, cluster, teams);
   }
   const current = getMaintenance(ctx.db, id)!;
-  reconcileOverdue(ctx, current, listNodes(ctx.db, id));
-  for (const [channel, clusters] of channelsOf(ctx, current)) publishChannel(ctx, current, channel, clusters);
+  const nodes = listNodes(ctx.db, id);
+  reconcileOverdue(ctx, current, nodes);
+  for (const [channel, clusters] of channelsOf(ctx, current)) publishChannel(ctx, current, channel, clusters, nodes);
 }
 
 async function reconcileOne(ctx: PitstopContext, id: string): Promise<void> {

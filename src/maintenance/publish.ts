@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PitstopContext } from '../context.js';
 import { enqueue, type MessagePayload } from '../store/outbox.js';
-import type { Maintenance } from './model.js';
+import type { Maintenance, MaintenanceNode } from './model.js';
 import { recoveryMessage } from '../slack/messages/maintenance.js';
 import { getOverdue, hasThread, listNodes, renderedHash, saveRenderedHash } from './store.js';
 
@@ -75,11 +75,17 @@ export function threadChannels(ctx: PitstopContext, maintenance: Maintenance): s
 }
 
 /** Re-renders the recovery message of a channel from stored state; posts it into the thread the first time. */
-export function publishRecovery(ctx: PitstopContext, maintenance: Maintenance, channel: string, clusters: readonly string[]): boolean {
+export function publishRecovery(
+  ctx: PitstopContext,
+  maintenance: Maintenance,
+  channel: string,
+  clusters: readonly string[],
+  allNodes: MaintenanceNode[] = listNodes(ctx.db, maintenance.id),
+): boolean {
   if (!hasThread(ctx.db, maintenance.id, channel)) return false;
   const payload = recoveryMessage({
     maintenance,
-    nodes: listNodes(ctx.db, maintenance.id).filter((node) => clusters.includes(node.cluster)),
+    nodes: allNodes.filter((node) => clusters.includes(node.cluster)),
     overdue: getOverdue(ctx.db, maintenance.id),
     now: ctx.clock.now(),
     snoozeChoices: ctx.config.alerting.snoozeChoices,
@@ -96,9 +102,10 @@ export function publishRecovery(ctx: PitstopContext, maintenance: Maintenance, c
 
 /** Re-renders every channel's recovery message of a maintenance that has one. */
 export function publishAllRecovery(ctx: PitstopContext, maintenance: Maintenance): void {
+  const nodes = listNodes(ctx.db, maintenance.id);
   for (const [channel, clusters] of channelsOf(ctx, maintenance)) {
     if (renderedHash(ctx.db, messageKeys.recovery(maintenance.id, channel)) !== undefined) {
-      publishRecovery(ctx, maintenance, channel, clusters);
+      publishRecovery(ctx, maintenance, channel, clusters, nodes);
     }
   }
 }

@@ -13,7 +13,7 @@ import { classifyNodeState, readNodeSnapshot, snapshotNode, validateNode, type N
  */
 const CORDON_REASONS = new Set(['cordoned']);
 
-/** Evidence is kept per check for the long tail; longer text is cut to keep rows small. */
+/** Evidence of a failing or unknown check is kept for the long tail; longer text is cut to keep rows small. */
 const EVIDENCE_MAX = 300;
 
 /** A node state change made by {@link trackNodes}. */
@@ -111,11 +111,12 @@ function trackBeforeStart(ctx: PitstopContext, row: MaintenanceNode, view: NodeV
   return { ...seen, state: 'scheduled' };
 }
 
+/** Keeps each check's result, and evidence only where a check does not pass, which is all the long tail shows. */
 function storedChecks(validation: NodeValidation): StoredCheck[] {
   return validation.checks.map((check) => ({
     name: check.name,
     result: check.result,
-    evidence: check.evidence.length > EVIDENCE_MAX ? `${check.evidence.slice(0, EVIDENCE_MAX - 1)}…` : check.evidence,
+    evidence: check.result === 'pass' ? '' : check.evidence.length > EVIDENCE_MAX ? `${check.evidence.slice(0, EVIDENCE_MAX - 1)}…` : check.evidence,
     reasons: check.reasons,
   }));
 }

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Db } from '../store/db.js';
 import { recordTimeline } from '../store/outbox.js';
 import type {
@@ -8,6 +9,23 @@ import type {
   OverdueState,
   StoredCheck,
 } from './model.js';
+
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/** Prepares a statement once per connection; reconcile runs the same few statements for every node, every pass. */
+function sql<Params extends unknown[] | object = unknown[], Row = unknown>(db: Db, text: string): Database.Statement<Params, Row> {
+  let cache = statements.get(db);
+  if (cache === undefined) {
+    cache = new Map();
+    statements.set(db, cache);
+  }
+  let statement = cache.get(text);
+  if (statement === undefined) {
+    statement = db.prepare(text);
+    cache.set(text, statement);
+  }
+  return statement as unknown as Database.Statement<Params, Row>;
+}
 
 interface MaintenanceRow {
   id: string;
@@ -59,7 +77,7 @@ function fromMaintenanceRow(row: MaintenanceRow): Maintenance {
 
 /** Inserts a new maintenance; the caller has validated it and chosen its id. */
 export function insertMaintenance(db: Db, maintenance: Maintenance): void {
-  db.prepare(
+  sql(db,
     `INSERT INTO maintenances (id, seq, title, kind, vendor, owner, clusters, window_start, window_end, requires_reboot,
        state, source, external_key, created_by, created_at, updated_at)
      VALUES (@id, @seq, @title, @kind, @vendor, @owner, @clusters, @windowStart, @windowEnd, @requiresReboot,
@@ -73,7 +91,7 @@ export function insertMaintenance(db: Db, maintenance: Maintenance): void {
 
 /** Replaces the planned fields (title, kind, vendor, owner, clusters, window) of a maintenance. */
 export function updatePlan(db: Db, maintenance: Maintenance, now: Date): void {
-  db.prepare(
+  sql(db,
     `UPDATE maintenances SET title = ?, kind = ?, vendor = ?, owner = ?, clusters = ?, window_start = ?, window_end = ?,
        requires_reboot = ?, updated_at = ? WHERE id = ?`,
   ).run(
@@ -91,25 +109,25 @@ export function updatePlan(db: Db, maintenance: Maintenance, now: Date): void {
 }
 
 export function getMaintenance(db: Db, id: string): Maintenance | undefined {
-  const row = db.prepare<[string], MaintenanceRow>('SELECT * FROM maintenances WHERE id = ?').get(id);
+  const row = sql<[string], MaintenanceRow>(db, 'SELECT * FROM maintenances WHERE id = ?').get(id);
   return row ? fromMaintenanceRow(row) : undefined;
 }
 
 export function findByExternalKey(db: Db, key: string): Maintenance | undefined {
-  const row = db.prepare<[string], MaintenanceRow>('SELECT * FROM maintenances WHERE external_key = ?').get(key);
+  const row = sql<[string], MaintenanceRow>(db, 'SELECT * FROM maintenances WHERE external_key = ?').get(key);
   return row ? fromMaintenanceRow(row) : undefined;
 }
 
 /** Lists maintenances, newest window first, optionally only those in the given states. */
 export function listMaintenances(db: Db, states?: readonly MaintenanceState[]): Maintenance[] {
-  const rows = db.prepare<[], MaintenanceRow>('SELECT * FROM maintenances ORDER BY window_start DESC, seq DESC').all();
+  const rows = sql<[], MaintenanceRow>(db, 'SELECT * FROM maintenances ORDER BY window_start DESC, seq DESC').all();
   const all = rows.map(fromMaintenanceRow);
   return states === undefined ? all : all.filter((maintenance) => states.includes(maintenance.state));
 }
 
 /** Returns the next free sequence number for an `MX-<n>` id. */
 export function nextSeq(db: Db): number {
-  const row = db.prepare<[], { max: number | null }>('SELECT MAX(seq) AS max FROM maintenances').get();
+  const row = sql<[], { max: number | null }>(db, 'SELECT MAX(seq) AS max FROM maintenances').get();
   return (row?.max ?? 0) + 1;
 }
 
@@ -267,13 +285,12 @@ const NODE_COLUMNS = Object.keys(toNodeRow({} as MaintenanceNode));
 export function saveNode(db: Db, node: MaintenanceNode): void {
   const columns = NODE_COLUMNS.join(', ');
   const values = NODE_COLUMNS.map((column) => `@${column}`).join(', ');
-  db.prepare(`INSERT OR REPLACE INTO maintenance_nodes (${columns}) VALUES (${values})`).run(toNodeRow(node));
+  sql(db, `INSERT OR REPLACE INTO maintenance_nodes (${columns}) VALUES (${values})`).run(toNodeRow(node));
 }
 
 /** Tracked nodes of a maintenance, by cluster and name. */
 export function listNodes(db: Db, maintenanceId: string): MaintenanceNode[] {
-  return db
-    .prepare<[string], NodeRow>('SELECT * FROM maintenance_nodes WHERE maintenance_id = ? ORDER BY cluster, node')
+  return sql<[string], NodeRow>(db, 'SELECT * FROM maintenance_nodes WHERE maintenance_id = ? ORDER BY cluster, node')
     .all(maintenanceId)
     .map(fromNodeRow);
 }
@@ -282,15 +299,14 @@ export function listNodes(db: Db, maintenanceId: string): MaintenanceNode[] {
 export function nodesByName(db: Db, cluster: string, names: readonly string[]): MaintenanceNode[] {
   if (names.length === 0) return [];
   const wanted = new Set(names);
-  return db
-    .prepare<[string], NodeRow>('SELECT * FROM maintenance_nodes WHERE cluster = ?')
+  return sql<[string], NodeRow>(db, 'SELECT * FROM maintenance_nodes WHERE cluster = ?')
     .all(cluster)
     .filter((row) => wanted.has(row.node))
     .map(fromNodeRow);
 }
 
 export function deleteNode(db: Db, maintenanceId: string, cluster: string, node: string): void {
-  db.prepare('DELETE FROM maintenance_nodes WHERE maintenance_id = ? AND cluster = ? AND node = ?').run(
+  sql(db, 'DELETE FROM maintenance_nodes WHERE maintenance_id = ? AND cluster = ? AND node = ?').run(
     maintenanceId,
     cluster,
     node,
@@ -315,16 +331,14 @@ export function markUncordoned(
 
 /** Stored blast radius of a maintenance for one channel. */
 export function getChannelRadius(db: Db, maintenanceId: string, channel: string): unknown {
-  const row = db
-    .prepare<[string, string], { radius: string | null }>(
-      'SELECT radius FROM maintenance_channels WHERE maintenance_id = ? AND channel = ?',
+  const row = sql<[string, string], { radius: string | null }>(db, 'SELECT radius FROM maintenance_channels WHERE maintenance_id = ? AND channel = ?',
     )
     .get(maintenanceId, channel);
   return row?.radius ? JSON.parse(row.radius) : null;
 }
 
 export function saveChannelRadius(db: Db, maintenanceId: string, channel: string, radius: unknown, now: Date): void {
-  db.prepare(
+  sql(db,
     `INSERT INTO maintenance_channels (maintenance_id, channel, radius, radius_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (maintenance_id, channel) DO UPDATE SET radius = excluded.radius, radius_at = excluded.radius_at`,
   ).run(maintenanceId, channel, JSON.stringify(radius), now.toISOString());
@@ -332,9 +346,7 @@ export function saveChannelRadius(db: Db, maintenanceId: string, channel: string
 
 /** Announcement stages already handled (posted or skipped) for a maintenance in a channel. */
 export function announcedStages(db: Db, maintenanceId: string, channel: string): Set<string> {
-  const rows = db
-    .prepare<[string, string], { stage: string }>(
-      'SELECT stage FROM maintenance_announcements WHERE maintenance_id = ? AND channel = ?',
+  const rows = sql<[string, string], { stage: string }>(db, 'SELECT stage FROM maintenance_announcements WHERE maintenance_id = ? AND channel = ?',
     )
     .all(maintenanceId, channel);
   return new Set(rows.map((row) => row.stage));
@@ -356,9 +368,7 @@ export function recordAnnouncement(
 
 /** Whether any announcement was posted for the maintenance in the channel, that is, whether its thread exists. */
 export function hasThread(db: Db, maintenanceId: string, channel: string): boolean {
-  const row = db
-    .prepare<[string, string], { n: number }>(
-      `SELECT COUNT(*) AS n FROM maintenance_announcements WHERE maintenance_id = ? AND channel = ? AND outcome = 'posted'`,
+  const row = sql<[string, string], { n: number }>(db, `SELECT COUNT(*) AS n FROM maintenance_announcements WHERE maintenance_id = ? AND channel = ? AND outcome = 'posted'`,
     )
     .get(maintenanceId, channel);
   return (row?.n ?? 0) > 0;
@@ -366,7 +376,7 @@ export function hasThread(db: Db, maintenanceId: string, channel: string): boole
 
 /** Keeps only the mentions not made before in this channel's thread, and records them as made. */
 export function claimMentions(db: Db, maintenanceId: string, channel: string, mentions: string[], now: Date): string[] {
-  const insert = db.prepare(
+  const insert = sql(db,
     'INSERT OR IGNORE INTO maintenance_mentions (maintenance_id, channel, mention, at) VALUES (?, ?, ?, ?)',
   );
   return mentions.filter((mention) => insert.run(maintenanceId, channel, mention, now.toISOString()).changes === 1);
@@ -374,14 +384,13 @@ export function claimMentions(db: Db, maintenanceId: string, channel: string, me
 
 /** The content hash last enqueued for a message key, or undefined when nothing was enqueued yet. */
 export function renderedHash(db: Db, messageKey: string): string | undefined {
-  const row = db
-    .prepare<[string], { content_hash: string }>('SELECT content_hash FROM maintenance_renders WHERE message_key = ?')
+  const row = sql<[string], { content_hash: string }>(db, 'SELECT content_hash FROM maintenance_renders WHERE message_key = ?')
     .get(messageKey);
   return row?.content_hash;
 }
 
 export function saveRenderedHash(db: Db, maintenanceId: string, messageKey: string, hash: string, now: Date): void {
-  db.prepare(
+  sql(db,
     `INSERT INTO maintenance_renders (message_key, maintenance_id, content_hash, enqueued_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (message_key) DO UPDATE SET content_hash = excluded.content_hash, enqueued_at = excluded.enqueued_at`,
   ).run(messageKey, maintenanceId, hash, now.toISOString());
@@ -401,8 +410,7 @@ interface OverdueRow {
 }
 
 export function getOverdue(db: Db, maintenanceId: string): OverdueState | undefined {
-  const row = db
-    .prepare<[string], OverdueRow>('SELECT * FROM maintenance_overdue WHERE maintenance_id = ?')
+  const row = sql<[string], OverdueRow>(db, 'SELECT * FROM maintenance_overdue WHERE maintenance_id = ?')
     .get(maintenanceId);
   if (!row) return undefined;
   return {
@@ -420,7 +428,7 @@ export function getOverdue(db: Db, maintenanceId: string): OverdueState | undefi
 }
 
 export function saveOverdue(db: Db, overdue: OverdueState, now: Date): void {
-  db.prepare(
+  sql(db,
     `INSERT OR REPLACE INTO maintenance_overdue (maintenance_id, state, level, opened_at, level_at, acknowledged_by,
        acknowledged_at, snoozed_until, snoozed_by, resolved_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -441,9 +449,7 @@ export function saveOverdue(db: Db, overdue: OverdueState, now: Date): void {
 
 /** Every mention made in the maintenance's thread in a channel. */
 export function listMentions(db: Db, maintenanceId: string, channel: string): Set<string> {
-  const rows = db
-    .prepare<[string, string], { mention: string }>(
-      'SELECT mention FROM maintenance_mentions WHERE maintenance_id = ? AND channel = ?',
+  const rows = sql<[string, string], { mention: string }>(db, 'SELECT mention FROM maintenance_mentions WHERE maintenance_id = ? AND channel = ?',
     )
     .all(maintenanceId, channel);
   return new Set(rows.map((row) => row.mention));
