@@ -79,6 +79,13 @@ describe('scenario validation', () => {
     expect(advance).toMatchObject({ action: 'advance', forMs: 3_600_000, everyMs: 900_000 });
   });
 
+  it('reads an unquoted +0 in YAML', () => {
+    const text = stringify(baseScenario([{ at: 'PLACEHOLDER', advance: { for: '1h' } }])).replace("at: PLACEHOLDER", 'at: +0');
+    expect(text).toContain('at: +0');
+    const scenario = parseScenario(text, join(dir, 'plus-zero.yaml'));
+    expect(scenario.steps[0]!.at).toEqual(new Date('2025-06-10T08:00:00Z'));
+  });
+
   it('reads a kubectl List and drops dumped resource versions', () => {
     const file = join(dir, 'cluster.json');
     writeFileSync(

@@ -1,10 +1,15 @@
 import { z } from 'zod';
 import { durationSchema } from '../config/schema.js';
 
-/** `+10m` (an offset from the scenario's start) or an ISO 8601 time with an offset, such as `2025-06-10T10:00:00Z`. */
-export const stepTimeSchema = z.union(
-  [z.string().regex(/^\+(0|(\d+(ms|s|m|h|d|w))+)$/), z.iso.datetime({ offset: true })],
-  { error: 'expected an offset from the start such as +10m or +1h30m, or an ISO time such as 2025-06-10T10:00:00Z' },
+/**
+ * `+10m` (an offset from the scenario's start) or an ISO 8601 time with an offset, such as `2025-06-10T10:00:00Z`.
+ * YAML reads an unquoted `+0` as the number 0, so 0 is taken as `+0`.
+ */
+export const stepTimeSchema = z.preprocess(
+  (value) => (value === 0 ? '+0' : value),
+  z.union([z.string().regex(/^\+(0|(\d+(ms|s|m|h|d|w))+)$/), z.iso.datetime({ offset: true })], {
+    error: 'expected an offset from the start such as +10m or +1h30m, or an ISO time such as 2025-06-10T10:00:00Z',
+  }),
 );
 
 const slackId = (pattern: RegExp, example: string) =>
