@@ -10,7 +10,7 @@ import { formatFailures, formatTable } from '../src/bench/report.js';
 import { benchValidations } from '../src/bench/validations.js';
 import { benchWatch } from '../src/bench/watch.js';
 
-/** Checks the shape of a result; the bench's own checks say whether the measured code did its job. */
+/** Checks the shape of a result. The bench's own checks tell whether the measured code did its job. */
 function expectWorkingCase(result: CaseResult, id: string): void {
   expect(result.id).toBe(id);
   expect(result.metrics.length).toBeGreaterThan(0);

@@ -86,6 +86,12 @@ function recoveryOf(state: NodeState, index: number): NodeRecoveryState {
   return 'failed';
 }
 
+function verdictOf(recovery: NodeRecoveryState): MaintenanceNode['verdict'] {
+  if (recovery === 'validated') return 'ready';
+  if (recovery === 'failed') return 'not_ready';
+  return null;
+}
+
 function trackedNode(index: number, state: NodeState): MaintenanceNode {
   const recovery = recoveryOf(state, index);
   return {
@@ -107,7 +113,7 @@ function trackedNode(index: number, state: NodeState): MaintenanceNode {
     vendor: 'coreweave',
     instanceId: null,
     teams: [],
-    verdict: recovery === 'validated' ? 'ready' : recovery === 'failed' ? 'not_ready' : null,
+    verdict: verdictOf(recovery),
     checks: [],
     failingCheck: null,
     failingSince: null,

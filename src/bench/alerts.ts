@@ -1,14 +1,14 @@
 import { groupPendingPods } from '../alerts/grouping.js';
 import { reconcileAlerts } from '../alerts/reconcile.js';
 import { renderAlert } from '../alerts/render.js';
-import { listOpenAlerts } from '../alerts/store.js';
+import { listOpenAlerts, type Alert } from '../alerts/store.js';
 import type { PodView } from '../k8s/views.js';
 import { blockTextLength, checkMessageLimits, LIMITS } from '../slack/messages/common.js';
 import type { Db } from '../store/db.js';
 import type { MessagePayload } from '../store/outbox.js';
 import { benchConfig, BENCH_CLUSTER, buildAlertFleet, openAlertContext, type AlertBenchContext, type AlertFleet } from './alert-fleet.js';
 import { BENCH_NOW } from './fixture-nodes.js';
-import { check, MemoryProbe, median, significant, timeCall, type CaseResult, type Metric } from './measure.js';
+import { check, MemoryProbe, median, significant, timeCall, type CaseCheck, type CaseResult, type Metric } from './measure.js';
 
 export interface AlertBenchOptions {
   pendingPods: number;
@@ -51,7 +51,7 @@ function measureSizes(payloads: MessagePayload[]): MessageSizes {
   return sizes;
 }
 
-/** Every tenth workload's pods dropped: the fleet as it is after some of the pending work was scheduled. */
+/** Returns the pods without every tenth workload's, as the fleet is after some of the pending work was scheduled. */
 function withoutEveryTenthWorkload(fleet: AlertFleet): PodView[] {
   const dropped = new Set(fleet.workloads.filter((_, index) => index % 10 === 0).map((workload) => `${workload.namespace}/${workload.name}`));
   return fleet.pods.filter((pod) => !dropped.has(`${pod.namespace}/${pod.labels.app}`));
@@ -86,6 +86,63 @@ function timeChangedReconciles(ctx: AlertBenchContext, fleet: AlertFleet, runs: 
   return { wall: median(times), enqueued: (outboxCount(ctx.db) - before) / runs };
 }
 
+interface AlertTimings {
+  grouping: number;
+  first: number;
+  unchanged: number;
+  enqueuedWhenUnchanged: number;
+  changed: { wall: number; enqueued: number };
+  rendering: number;
+}
+
+/** Times the steps after the first reconcile on its store: unchanged and changed reconciles, then rendering. */
+function timeLaterSteps(ctx: AlertBenchContext, fleet: AlertFleet, runs: number): Omit<AlertTimings, 'grouping' | 'first'> {
+  const settled = outboxCount(ctx.db);
+  const unchanged = median(
+    Array.from({ length: runs }, () => {
+      ctx.clock.advance(RECONCILE_STEP_MS);
+      return timeCall(() => reconcileAlerts(ctx));
+    }),
+  );
+  const enqueuedWhenUnchanged = outboxCount(ctx.db) - settled;
+  // An even count ends on the full fleet, where the first reconcile started.
+  const changed = timeChangedReconciles(ctx, fleet, Math.max(2, runs - (runs % 2)));
+  const alerts = listOpenAlerts(ctx.db, BENCH_CLUSTER);
+  const rendering = median(Array.from({ length: runs }, () => timeCall(() => alerts.forEach((alert) => renderAlert(ctx.config, alert)))));
+  return { unchanged, enqueuedWhenUnchanged, changed, rendering };
+}
+
+function alertMetrics(options: AlertBenchOptions, timings: AlertTimings, alerts: Alert[], sizes: MessageSizes): Metric[] {
+  return [
+    { name: `group ${options.pendingPods.toLocaleString('en-US')} pods (groupPendingPods)`, value: significant(timings.grouping), unit: 'ms' },
+    { name: 'first reconcile: open alerts, enqueue posts', value: significant(timings.first), unit: 'ms' },
+    { name: 'reconcile, fleet unchanged', value: significant(timings.unchanged), unit: 'ms' },
+    { name: 'reconcile after 10% of workloads scheduled', value: significant(timings.changed.wall), unit: 'ms' },
+    { name: 'outbox rows per changed reconcile', value: significant(timings.changed.enqueued), unit: 'rows' },
+    { name: `render all ${alerts.length} alert messages`, value: significant(timings.rendering), unit: 'ms' },
+    { name: 'alerts (groups of cluster, team, cause)', value: alerts.length, unit: 'count' },
+    { name: 'pods in the largest alert', value: Math.max(0, ...alerts.map((alert) => alert.podCount)), unit: 'pods' },
+    { name: 'largest message: block text', value: sizes.maxBlockText, unit: 'chars' },
+    { name: 'largest message: blocks', value: sizes.maxBlocks, unit: 'blocks' },
+    { name: 'largest message: fallback text', value: sizes.maxFallbackText, unit: 'chars' },
+  ];
+}
+
+function alertChecks(timings: AlertTimings, alerts: Alert[], sizes: MessageSizes): CaseCheck[] {
+  return [
+    check('every enqueued message passes the Block Kit limit check', sizes.problems.length === 0, sizes.problems.slice(0, 3).join('; ') || 'no problems'),
+    check(
+      `block text stays within the ${LIMITS.messageTextBudget} character budget`,
+      sizes.maxBlockText <= LIMITS.messageTextBudget,
+      `${sizes.maxBlockText} characters`,
+    ),
+    check(`no message has more than ${LIMITS.blocksPerMessage} blocks`, sizes.maxBlocks <= LIMITS.blocksPerMessage, `${sizes.maxBlocks} blocks`),
+    check('the first reconcile opened alerts', alerts.length > 0 && sizes.messages >= alerts.length, `${alerts.length} alerts, ${sizes.messages} outbox rows`),
+    check('a reconcile of an unchanged fleet enqueues nothing', timings.enqueuedWhenUnchanged === 0, `${timings.enqueuedWhenUnchanged} rows enqueued`),
+    check('a changed fleet enqueues updates', timings.changed.enqueued > 0, `${timings.changed.enqueued} rows per reconcile`),
+  ];
+}
+
 /**
  * Measures the pending-pod alert rules on one cluster: grouping alone, the first reconcile (opens every alert and
  * enqueues its post), a reconcile of an unchanged fleet, reconciles after 10% of the workloads were scheduled, and
@@ -103,49 +160,17 @@ export function benchAlerts(options: AlertBenchOptions): CaseResult {
   const first = timeFirstReconcile(fleet, Math.min(3, options.runs));
   const ctx = first.ctx;
   try {
+    // Sizes and alerts as the first reconcile enqueued them, before the later steps change the pods.
     const sizes = measureSizes(outboxPayloads(ctx.db));
     const alerts = listOpenAlerts(ctx.db, BENCH_CLUSTER);
-    const settled = outboxCount(ctx.db);
-    const unchanged = median(
-      Array.from({ length: options.runs }, () => {
-        ctx.clock.advance(RECONCILE_STEP_MS);
-        return timeCall(() => reconcileAlerts(ctx));
-      }),
-    );
-    const enqueuedWhenUnchanged = outboxCount(ctx.db) - settled;
-    const changed = timeChangedReconciles(ctx, fleet, Math.max(2, options.runs - options.runs % 2));
-    const rendering = median(Array.from({ length: options.runs }, () => timeCall(() => alerts.forEach((alert) => renderAlert(config, alert)))));
+    const timings: AlertTimings = { grouping, first: first.wall, ...timeLaterSteps(ctx, fleet, options.runs) };
     const memory = probe.finish();
-    const metrics: Metric[] = [
-      { name: `group ${options.pendingPods.toLocaleString('en-US')} pods (groupPendingPods)`, value: significant(grouping), unit: 'ms' },
-      { name: 'first reconcile: open alerts, enqueue posts', value: significant(first.wall), unit: 'ms' },
-      { name: 'reconcile, fleet unchanged', value: significant(unchanged), unit: 'ms' },
-      { name: 'reconcile after 10% of workloads scheduled', value: significant(changed.wall), unit: 'ms' },
-      { name: 'outbox rows per changed reconcile', value: significant(changed.enqueued), unit: 'rows' },
-      { name: `render all ${alerts.length} alert messages`, value: significant(rendering), unit: 'ms' },
-      { name: 'alerts (groups of cluster, team, cause)', value: alerts.length, unit: 'count' },
-      { name: 'pods in the largest alert', value: Math.max(0, ...alerts.map((alert) => alert.podCount)), unit: 'pods' },
-      { name: 'largest message: block text', value: sizes.maxBlockText, unit: 'chars' },
-      { name: 'largest message: blocks', value: sizes.maxBlocks, unit: 'blocks' },
-      { name: 'largest message: fallback text', value: sizes.maxFallbackText, unit: 'chars' },
-    ];
     return {
       id: `alerts-${options.pendingPods}`,
       title: `Alert grouping and messages, ${options.pendingPods.toLocaleString('en-US')} pending pods on ${options.nodes} nodes`,
-      metrics,
+      metrics: alertMetrics(options, timings, alerts, sizes),
       memory,
-      checks: [
-        check('every enqueued message passes the Block Kit limit check', sizes.problems.length === 0, sizes.problems.slice(0, 3).join('; ') || 'no problems'),
-        check(
-          `block text stays within the ${LIMITS.messageTextBudget} character budget`,
-          sizes.maxBlockText <= LIMITS.messageTextBudget,
-          `${sizes.maxBlockText} characters`,
-        ),
-        check(`no message has more than ${LIMITS.blocksPerMessage} blocks`, sizes.maxBlocks <= LIMITS.blocksPerMessage, `${sizes.maxBlocks} blocks`),
-        check('the first reconcile opened alerts', alerts.length > 0 && sizes.messages >= alerts.length, `${alerts.length} alerts, ${sizes.messages} outbox rows`),
-        check('a reconcile of an unchanged fleet enqueues nothing', enqueuedWhenUnchanged === 0, `${enqueuedWhenUnchanged} rows enqueued`),
-        check('a changed fleet enqueues updates', changed.enqueued > 0, `${changed.enqueued} rows per reconcile`),
-      ],
+      checks: alertChecks(timings, alerts, sizes),
     };
   } finally {
     ctx.dispose();

@@ -11,9 +11,9 @@ export interface BenchCase {
 }
 
 /**
- * The cases `npm run bench` runs, in order, at the sizes the results page reports. Run counts are small because
- * the whole bench should finish in about two minutes on two cores; the dispatcher cases run once, because Slack's
- * rate limit and the dispatcher's pacing, not the CPU, set their times.
+ * The cases `npm run bench` runs, in order, at the sizes the results page reports. Run counts are small so that the
+ * whole bench finishes in about two minutes on two cores. The dispatcher cases run once, because Slack's rate limit
+ * and the dispatcher's pacing set their times, not the CPU.
  */
 export const BENCH_CASES: readonly BenchCase[] = [
   { id: 'parse', run: async () => benchParse({ parses: 100_000, runs: 3 }) },

@@ -110,8 +110,8 @@ export async function benchCoalescing(options: CoalesceBenchOptions): Promise<Ca
     const tail = Number(process.hrtime.bigint() - lastEnqueuedAt) / 1e6;
     const updateCalls = rig.calls('chat.update');
     const stale = keys.filter((key, index) => {
-      const shown = rig.standIn.messages(channelOf(index)).find((message) => message.text.startsWith(`${key} `));
-      return shown?.text !== lastVersion(key, index, options, rounds);
+      const message = rig.standIn.messages(channelOf(index)).find((candidate) => candidate.text.startsWith(`${key} `));
+      return message?.text !== lastVersion(key, index, options, rounds);
     });
     const memory = probe.finish();
     return {
@@ -176,7 +176,7 @@ async function deliverBurst(options: BurstBenchOptions, minIntervalMsPerChannel:
 
 /**
  * Sends a burst of posts to every channel twice against Slack's 1 post per second per channel: once with the
- * dispatcher's pacing off, so the stand-in answers HTTP 429 with Retry-After, and once at the default pacing.
+ * dispatcher's pacing off, so the stand-in responds with HTTP 429 and Retry-After, and once at the default pacing.
  */
 export async function benchRateLimitBurst(options: BurstBenchOptions): Promise<CaseResult> {
   const probe = MemoryProbe.start();

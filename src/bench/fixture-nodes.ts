@@ -38,7 +38,7 @@ export function seededRandom(seed: number): () => number {
 
 /**
  * Lays out `total` node states, `counts` of each named state and `healthy` for the rest, shuffled with a fixed seed
- * so that the states spread over racks the way a rolling maintenance leaves them.
+ * so that each state spreads over the racks.
  */
 export function planNodeStates(total: number, counts: Partial<Record<NodeState, number>>, seed = 7): NodeState[] {
   const states: NodeState[] = [];

@@ -4,7 +4,7 @@
  */
 import { BENCH_NOW, GPU_HEALTH_TAINT, GPU_PRODUCT, type KubeObject, type NodeState } from './fixture-nodes.js';
 
-/** Why a synthetic workload is pending. */
+/** Reason a synthetic workload is pending. */
 export type PendingKind = 'gpu' | 'cpu' | 'node-affinity' | 'topology-spread' | 'volume' | 'never-fits';
 
 /** Teams and their namespaces; the `sandbox-*` namespaces belong to no team. */

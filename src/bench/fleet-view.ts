@@ -2,8 +2,8 @@ import type { FleetChange, FleetView } from '../k8s/fleet.js';
 import type { NodeView, PodView } from '../k8s/views.js';
 
 /**
- * A synced fleet of one cluster that holds what the bench puts in it, so the alert benchmarks time the rules
- * and not the watch. The watch is measured on its own against the Kubernetes stand-in.
+ * A synced fleet of one cluster that returns the nodes and pods the bench gives it, so the alert benchmarks time
+ * the rules and not the watch. The watch is measured on its own against the Kubernetes stand-in.
  */
 export class BenchFleet implements FleetView {
   pods: PodView[] = [];

@@ -10,7 +10,7 @@ export interface Metric {
 export interface CaseCheck {
   name: string;
   ok: boolean;
-  /** What was found, shown when the check fails. */
+  /** The value found, shown when the check fails. */
   detail: string;
 }
 
@@ -19,8 +19,8 @@ export interface MemoryFigures {
   /** Resident set size when the case started. */
   startRssMiB: number;
   /**
-   * Peak resident set size of the process since it started (getrusage `ru_maxrss`). `pitstop bench` runs each
-   * case in its own process, so there it is the case's peak; in a shared process it covers everything run before.
+   * Peak resident set size of the process since it started (getrusage `ru_maxrss`). `npm run bench` runs each
+   * case in its own process, so there it is the case's peak. In a shared process it covers everything run before.
    */
   peakRssMiB: number;
   /**

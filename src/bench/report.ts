@@ -1,11 +1,16 @@
 import type { MachineInfo } from './machine.js';
 import type { CaseResult } from './measure.js';
 
-/** What `--json FILE` writes. */
+/** The document `--json FILE` writes. */
 export interface BenchReport {
   machine: MachineInfo;
   startedAt: string;
   durationSeconds: number;
+  /**
+   * One-minute load average at the start and the end of the run. A value above the core count means other work
+   * shared the CPUs, so the times are higher than on an idle machine.
+   */
+  loadAverage: { start: number; end: number };
   /** False when any case failed a check, so its figures do not describe working code. */
   ok: boolean;
   cases: CaseResult[];

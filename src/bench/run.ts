@@ -6,10 +6,11 @@
  */
 import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BENCH_CASES } from './cases.js';
 import { describeMachine } from './machine.js';
-import type { CaseResult } from './measure.js';
+import { round, type CaseResult } from './measure.js';
 import { formatFailures, formatMachine, formatTable, type BenchReport } from './report.js';
 
 interface Arguments {
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
   if (args.caseId !== undefined) return runChild(args.caseId);
   const machine = describeMachine();
   const startedAt = new Date();
+  const loadAtStart = loadavg()[0]!;
   const started = process.hrtime.bigint();
   const selected = BENCH_CASES.filter((entry) => args.only === undefined || args.only.includes(entry.id));
   console.log(`Pitstop bench on ${formatMachine(machine)}`);
@@ -87,10 +89,12 @@ async function main(): Promise<void> {
     machine,
     startedAt: startedAt.toISOString(),
     durationSeconds: Math.round(Number(process.hrtime.bigint() - started) / 1e8) / 10,
+    loadAverage: { start: round(loadAtStart, 2), end: round(loadavg()[0]!, 2) },
     ok: failures === '',
     cases,
   };
   console.log(`\n${formatTable(cases)}\n`);
+  console.log(`Load average (1 min) ${report.loadAverage.start} at the start, ${report.loadAverage.end} at the end.`);
   console.log(failures === '' ? `All checks passed in ${report.durationSeconds} s.` : failures);
   if (args.json !== undefined) {
     writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -63,16 +63,19 @@ export function benchValidations(options: ValidationBenchOptions): CaseResult {
   const probe = MemoryProbe.start();
   const config = validationSchema.parse({ rdmaResources: [RDMA_RESOURCE], maintenanceTaints: ['nvidia.com/gpu.health'] });
   const { runs, states } = prepareNodes(options.nodes, config);
+  // An untimed pass over a few nodes lets V8 compile the checks before the timed runs.
   validateAll(runs.slice(0, 500), config);
   let results: NodeValidation[] = [];
   const times = Array.from({ length: options.runs }, () => timeCall(() => (results = validateAll(runs, config))));
   const wall = median(times);
   const memory = probe.finish();
+
   const verdicts = { ready: 0, not_ready: 0, unknown: 0 };
   for (const result of results) verdicts[result.verdict] += 1;
   const healthy = states.filter((state) => state === 'healthy').length;
   const misjudged = results.filter((result, index) => (states[index] === 'healthy') !== (result.verdict === 'ready')).length;
   const checksPerNode = results.reduce((sum, result) => sum + result.checks.length, 0) / Math.max(1, results.length);
+
   return {
     id: 'validations',
     title: `Readiness validations (validateNode), ${options.nodes.toLocaleString('en-US')} nodes`,
