@@ -1,52 +1,13 @@
+import { AUTOSCALER_FORMS } from './scheduler-autoscaler.js';
+import { readReasonList, reason, type BodyReading, type Form } from './scheduler-body.js';
+import { KUEUE_FORMS } from './scheduler-kueue.js';
+import type { PreemptionReading, SchedulingReason } from './scheduler-message.js';
 import { readQuotaError } from './scheduler-quota.js';
-import type { MessageForm, PreemptionReading, SchedulingReason } from './scheduler-message.js';
-import { classifyReason, type ReasonSource } from './scheduler-reasons.js';
-import {
-  indexOfTopLevel,
-  splitCountedList,
-  splitReasonList,
-  splitSentences,
-  splitTopLevel,
-  trimJoiners,
-} from './scheduler-text.js';
-
-/** Reading of a message body, before the frame's facts are added. */
-export interface BodyReading {
-  totalNodes: number | null;
-  reasons: SchedulingReason[];
-  preemption: PreemptionReading | null;
-  component: string;
-  form: MessageForm;
-  notes: string[];
-}
-
-/** Builds a reason with its fields in the order the JSON output shows them. */
-export function buildReason(meaning: ReturnType<typeof classifyReason>, nodes: number | null, text: string): SchedulingReason {
-  const { category, resource, taint, ...details } = meaning;
-  return {
-    category,
-    nodes,
-    ...(resource === undefined ? {} : { resource }),
-    ...(taint === undefined ? {} : { taint }),
-    text,
-    ...details,
-  };
-}
-
-function reason(text: string, nodes: number | null, source: ReasonSource): SchedulingReason {
-  return buildReason(classifyReason(text, source), nodes, text);
-}
+import type { ReasonSource } from './scheduler-reasons.js';
+import { indexOfTopLevel, splitReasonList, splitSentences, splitTopLevel, trimJoiners } from './scheduler-text.js';
 
 const NODES_AVAILABLE = /^(\d+)\/(\d+) nodes? (?:are|is) (available|unavailable)(?::\s*|\s*\.?\s*$)/i;
 const NODES_AVAILABLE_ANYWHERE = /\b\d+\/\d+ nodes? (?:are|is) (?:available|unavailable):/i;
-
-/** Reads a reason list that is either counted ("3 node(s) ..., 1 Insufficient cpu") or one uncounted reason. */
-function readReasonList(text: string, source: ReasonSource): SchedulingReason[] {
-  const list = trimJoiners(text);
-  if (list.length === 0) return [];
-  if (!/^\d+\s+\S/.test(list)) return [reason(list, null, source)];
-  return splitCountedList(list).map((item) => reason(item.text, Number.isNaN(item.count) ? null : item.count, source));
-}
 
 /**
  * Reads the PostFilter part after "preemption: ". Its list counts the nodes where preemption would
@@ -168,61 +129,6 @@ function readLegacyFitFailure(match: RegExpExecArray, text: string): BodyReading
   return result;
 }
 
-function readAutoscaler(match: RegExpExecArray, text: string): BodyReading {
-  const list = trimJoiners(text.slice(match[0].length));
-  const reasons = /^\d+\s+\S/.test(list)
-    ? readReasonList(list, 'autoscaler')
-    : splitReasonList(list).map((item) => reason(item, null, 'autoscaler'));
-  return { totalNodes: null, reasons, preemption: null, component: 'cluster-autoscaler', form: 'autoscaler', notes: match[1] ? [match[1]] : [] };
-}
-
-/**
- * Reads cluster-autoscaler's simulation log: "Pod P can't be scheduled on GROUP, predicate checking
- * error: E; predicateName=N; reasons: R1, R2; debugInfo=D".
- */
-function readAutoscalerSimulation(match: RegExpExecArray): BodyReading {
-  const fields = splitTopLevel(match[3]!, /;\s*/g);
-  const predicate = fields.map((field) => /^predicateName=(.*)$/.exec(field)?.[1]).find((value) => value);
-  const listed = fields.map((field) => /^reasons:\s*([\s\S]*)$/.exec(field)?.[1]).find((value) => value);
-  const texts = splitReasonList(listed ?? fields[0] ?? '');
-  const reasons = texts.map((text) => {
-    const read = reason(text, null, 'scheduler');
-    return predicate && read.plugin === undefined ? { ...read, plugin: predicate } : read;
-  });
-  return {
-    totalNodes: null,
-    reasons,
-    preemption: null,
-    component: 'cluster-autoscaler',
-    form: 'autoscaler-simulation',
-    notes: [`simulated on node group ${match[2]}`],
-  };
-}
-
-const KUEUE_POD_SET = /^couldn't assign flavors to pod set ([^:]+):\s*/i;
-
-/**
- * Reads Kueue's "couldn't assign flavors to pod set S: R1, R2", one segment per pod set joined by
- * "; ". Reasons are joined with ", " and some contain ", " themselves ("in flavor f, 8 more needed"),
- * so a piece that starts with a quantity or "request >" continues the previous reason.
- */
-function readKueue(_match: RegExpExecArray, text: string): BodyReading {
-  const result: BodyReading = { totalNodes: null, reasons: [], preemption: null, component: 'kueue', form: 'kueue', notes: [] };
-  for (const segment of splitTopLevel(text, /;\s+(?=couldn't assign flavors to pod set )/gi)) {
-    const header = KUEUE_POD_SET.exec(segment);
-    const podSet = header?.[1]?.trim();
-    const [list = '', ...notes] = splitSentences(header ? segment.slice(header[0].length) : segment);
-    for (const item of splitTopLevel(list, /,\s+(?!\S+ more needed|request >)/g)) {
-      const read = reason(trimJoiners(item), null, 'kueue');
-      const flavor = /\bin flavor ([^\s,]+)/.exec(item)?.[1] ?? /^flavor (\S+)/.exec(item)?.[1];
-      result.reasons.push({ ...read, ...(flavor ? { flavor } : {}), ...(podSet ? { podSet } : {}) });
-    }
-    if (podSet) result.notes.push(`pod set ${podSet}`);
-    result.notes.push(...notes);
-  }
-  return result;
-}
-
 /**
  * Reads Volcano's "P/T tasks in gang unschedulable: <job fit error>". The gang is one reason; a node
  * summary the fit error embeds ("0/N nodes are unavailable: ...") adds its own counted reasons.
@@ -249,34 +155,22 @@ function readGang(match: RegExpExecArray, text: string): BodyReading {
   return result;
 }
 
-/**
- * Reads Karpenter's "Failed to schedule pod, incompatible with nodepool "P", daemonset overhead={...},
- * REASON; incompatible with nodepool ..." into one uncounted reason per NodePool.
- */
-function readKarpenter(match: RegExpExecArray, text: string): BodyReading {
-  const reasons = splitTopLevel(text.slice(match[0].length), /;\s+/g).map((entry) => {
-    const nodePool = /nodepool "([^"]+)"|NodePool="([^"]+)"/i.exec(entry);
-    const detail = entry
-      .replace(/^incompatible with (?:nodepool|provisioner)(?: "[^"]*")?,\s*/i, '')
-      .replace(/^daemonset overhead=\{[^}]*\},?\s*/i, '');
-    const read = buildReason(classifyReason(trimJoiners(detail), 'autoscaler'), null, trimJoiners(entry));
-    const name = nodePool?.[1] ?? nodePool?.[2];
-    return name ? { ...read, nodePool: name } : read;
-  });
-  return { totalNodes: null, reasons, preemption: null, component: 'karpenter', form: 'autoscaler', notes: [] };
-}
-
-function readScaleUp(_match: RegExpExecArray, text: string): BodyReading {
-  return { totalNodes: null, reasons: [], preemption: null, component: 'cluster-autoscaler', form: 'scale-up', notes: [text] };
-}
-
 function readQuota(_match: RegExpExecArray, text: string): BodyReading {
   return { totalNodes: null, reasons: readQuotaError(text), preemption: null, component: 'ResourceQuota admission', form: 'resource-quota', notes: [] };
 }
 
-interface Form {
-  pattern: RegExp;
-  read(match: RegExpExecArray, text: string): BodyReading;
+/**
+ * Reads kube-scheduler 1.0: "failed to find fit for pod: <Go dump of the pod>Node A: P1Node B: P2",
+ * where the failed predicate of each node follows the dump with no separator. Nodes are counted per
+ * predicate.
+ */
+function readFindFit(match: RegExpExecArray, text: string): BodyReading {
+  const counts = new Map<string, number>();
+  for (const node of text.slice(match[0].length).matchAll(/Node (\S+?): ([A-Za-z]+?)(?=Node \S+?:|[\s,.;]|$)/g)) {
+    counts.set(node[2]!, (counts.get(node[2]!) ?? 0) + 1);
+  }
+  const reasons = [...counts].map(([predicate, nodes]) => reason(predicate, nodes, 'scheduler'));
+  return { totalNodes: null, reasons, preemption: null, component: 'kube-scheduler', form: 'legacy-fit-failure', notes: [] };
 }
 
 const FORMS: Form[] = [
@@ -288,21 +182,31 @@ const FORMS: Form[] = [
   { pattern: /^No nodes are available that match all of the (?:following )?predicates\s*:+\s*/i, read: readLegacyPredicates },
   { pattern: /^pod \([^)]*\) failed to fit in any node\s*/i, read: readLegacyFitFailure },
   { pattern: /^(?=fit failure (?:summary )?on nodes?\b)/i, read: readLegacyFitFailure },
-  { pattern: /^pod didn't trigger scale-up(?:\s*\(([^)]*)\))?\s*:?\s*/i, read: readAutoscaler },
-  { pattern: /^Pod (\S+) can't be scheduled on (\S+), predicate checking error:\s*([\s\S]*)$/i, read: (match) => readAutoscalerSimulation(match) },
-  { pattern: /^pod triggered scale-up\b/i, read: readScaleUp },
-  { pattern: /^Pod should schedule on:/i, read: (match, text) => ({ ...readScaleUp(match, text), component: 'karpenter' }) },
-  { pattern: /^Failed to schedule pod,\s*(?=incompatible with|all available instance types)/i, read: readKarpenter },
-  { pattern: KUEUE_POD_SET, read: readKueue },
+  { pattern: /^(?:Error scheduling:\s*)?failed to find fit for pod:?\s*/i, read: readFindFit },
+  ...AUTOSCALER_FORMS,
+  ...KUEUE_FORMS,
   { pattern: /^(\d+)\/(\d+) tasks in gang unschedulable:\s*/i, read: readGang },
+  // Volcano 1.8 and later print the gang state without the task counts.
+  { pattern: /^pod group is (?:not )?ready\b/i, read: readGang },
   { pattern: /^(?:exceeded quota|failed quota|status unknown for quota|insufficient quota)\b/i, read: readQuota },
 ];
+
+/**
+ * Keeps the text as one reason where a grammar read no reason from it (a 1.3 "failed to fit in any
+ * node" pasted without its per-node lines), because a pending pod must never read as having no cause.
+ * Only messages that report progress (a scale-up under way) have no reason.
+ */
+function withSomeReason(body: BodyReading, text: string, source: ReasonSource | null): BodyReading {
+  const single = trimJoiners(text);
+  if (body.reasons.length > 0 || body.form === 'scale-up' || single.length === 0) return body;
+  return { ...body, reasons: [reason(single, null, source ?? 'scheduler')] };
+}
 
 /** Reads a message body (its frame already removed) with the first grammar whose opening matches. */
 export function readMessageBody(text: string, source: ReasonSource | null): BodyReading {
   for (const form of FORMS) {
     const match = form.pattern.exec(text);
-    if (match) return form.read(match, text);
+    if (match) return withSomeReason(form.read(match, text), text, source);
   }
   const embedded = indexOfTopLevel(text, NODES_AVAILABLE_ANYWHERE);
   if (embedded && embedded.index > 0) {

@@ -1,3 +1,4 @@
+import { LOG_WRAPPERS } from './scheduler-log.js';
 import type { ReasonSource } from './scheduler-reasons.js';
 import { unquoteGo } from './scheduler-text.js';
 
@@ -11,7 +12,8 @@ export interface MessageFrame {
   truncated: boolean;
 }
 
-interface Wrapper {
+/** A form of text around a message, and how to remove it. */
+export interface Wrapper {
   pattern: RegExp;
   /** Returns the inner text and records the wrapper's facts (pod, component, notes) on the frame. */
   unwrap(match: RegExpExecArray, frame: MessageFrame): string;
@@ -20,9 +22,20 @@ interface Wrapper {
 /** Event reasons whose table lines (`kubectl describe`, `kubectl get events`) carry scheduling messages. */
 const EVENT_REASONS = 'FailedScheduling|NotTriggerScaleUp|FailedCreate|Unschedulable|PodGroupPending|Pending';
 
+/** Components that print scheduling events, as the From column of an event table shows them. */
+const EVENT_SOURCE = String.raw`[\w./-]*(?:scheduler|autoscaler|volcano|kueue|karpenter|controller|admission|kubelet)[\w./-]*`;
+
 /** Columns that stand between an event's reason and its message: age, repeat count, object, source. */
-const EVENT_COLUMN =
-  /^(?:<unknown>|<invalid>|\d+(?:\.\d+)?[smhd](?:\d+[smhd])*|\(x\d+ over [^)]*\)|(?:pod|podgroup|workload|job|jobset)\/\S+|[\w./-]*(?:scheduler|autoscaler|volcano|kueue|controller|kubelet)[\w./-]*)\s+/i;
+const EVENT_COLUMN = new RegExp(
+  String.raw`^(?:<unknown>|<invalid>|\d+(?:\.\d+)?[smhd](?:\d+[smhd])*|\(x\d+ over [^)]*\)|(?:pod|podgroup|workload|job|jobset)\/\S+|${EVENT_SOURCE})\s+`,
+  'i',
+);
+
+/**
+ * An event reason in a table line: a known scheduling reason, or any other CamelCase reason (HAMi's
+ * FilteringFailed, Karpenter's Nominated) when an age or source column follows it.
+ */
+const TABLE_REASON = String.raw`(?:${EVENT_REASONS}|[A-Z][a-z]+(?:[A-Z][a-z]*)*(?=\s+(?:<unknown>|<invalid>|\d+(?:\.\d+)?[smhd]|\(x\d+|${EVENT_SOURCE}\s)))`;
 
 function stripEventColumns(text: string): string {
   let rest = text;
@@ -53,8 +66,14 @@ const WRAPPERS: Wrapper[] = [
     },
   },
   {
-    pattern: new RegExp(`^(?:[\\s\\S]*?\\s)?(?:Warning|Normal)\\s+(?:${EVENT_REASONS})\\s+([\\s\\S]+)$`),
+    pattern: new RegExp(String.raw`^(?:[\s\S]*?\s)?(?:Warning|Normal)\s+${TABLE_REASON}\s+([\s\S]+)$`),
     unwrap: (match) => stripEventColumns(match[1]!),
+  },
+  {
+    // kubectl 1.1 to 1.4 event tables: FirstSeen, LastSeen, Count, From ("{default-scheduler }"),
+    // SubobjectPath, optional Type, Reason, Message.
+    pattern: /^(?:[^{}\s]+\s+){0,4}\{[\w.-]+(?: [\w.-]+)? ?\}\s+(?:(?:Warning|Normal)\s+)?[A-Z][a-z]+[A-Za-z]*\s+([\s\S]+)$/,
+    unwrap: (match) => match[1]!,
   },
   {
     // The PodScheduled condition's reason, as UIs (Kubeflow Pipelines, Volcano) prefix it.
@@ -136,6 +155,8 @@ const WRAPPERS: Wrapper[] = [
   },
 ];
 
+const ALL_WRAPPERS = [...LOG_WRAPPERS, ...WRAPPERS];
+
 /**
  * Removes what surrounds a scheduling message, outermost first, until no wrapper applies: the
  * aggregation prefix, klog and event-table columns, condition-reason prefixes and error wrappers.
@@ -149,7 +170,7 @@ export function unwrapMessage(message: string): MessageFrame {
     text = text.replace(/\s\.\.\.$/, '');
   }
   for (let round = 0; round < 12; round++) {
-    const wrapper = WRAPPERS.find((candidate) => candidate.pattern.test(text));
+    const wrapper = ALL_WRAPPERS.find((candidate) => candidate.pattern.test(text));
     if (!wrapper) break;
     const next = wrapper.unwrap(wrapper.pattern.exec(text)!, frame).trim();
     if (next === text || next.length === 0) break;

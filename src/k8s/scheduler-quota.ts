@@ -47,14 +47,15 @@ function readOneQuotaError(text: string): SchedulingReason {
     return resource === undefined ? { ...base, quota } : withResource(quotaResource(resource), quota);
   }
   const listed = MUST_SPECIFY.exec(text)?.[2] ?? STATUS_UNKNOWN.exec(text)?.[2];
-  const first = listed?.split(',')[0]?.trim();
+  // Newer releases name the containers that lack a value: "must specify limits.cpu for: main; limits.memory for: main".
+  const first = listed?.split(/[,;]/)[0]?.replace(/\s+for:[\s\S]*$/, '').trim();
   return first ? withResource(quotaResource(first)) : base;
 }
 
 /**
  * Reads a ResourceQuota admission error: "exceeded quota: Q, requested: r=v, used: r=v, limited: r=v",
- * "failed quota: Q: must specify r1,r2" or "status unknown for quota: Q". The reason's resource is
- * the first one over its limit, else the first one named.
+ * "failed quota: Q: must specify r1,r2" (or "r1 for: c; r2 for: c") or "status unknown for quota: Q".
+ * The reason's resource is the first one over its limit, else the first one named.
  */
 export function readQuotaError(text: string): SchedulingReason[] {
   return splitTopLevel(text, /;\s+(?=exceeded quota|failed quota|status unknown for quota)/gi).map((piece) => readOneQuotaError(trimJoiners(piece)));

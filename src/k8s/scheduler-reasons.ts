@@ -104,21 +104,35 @@ export function taintCategory(key: string): ReasonCategory {
   }
 }
 
+/** A taint key as label keys are written: an optional DNS prefix and a name. */
+const TAINT_KEY = /^[A-Za-z0-9][\w./-]*$/;
+
+/** Reads `{key: value}` as kube-scheduler prints a taint, skipping braces that hold anything else (JSON, Go dumps). */
+function bracedTaint(text: string): SchedulingReason['taint'] | undefined {
+  for (const braced of text.matchAll(/\{([^{}]*)\}/g)) {
+    const inner = braced[1]!.trim();
+    const colon = inner.indexOf(':');
+    const key = (colon < 0 ? inner : inner.slice(0, colon)).trim();
+    if (!TAINT_KEY.test(key) && key !== '') continue;
+    // Pastes of YAML-quoted output show an empty value as `""`.
+    const value = colon < 0 ? '' : inner.slice(colon + 1).trim().replace(/^"(.*)"$/, '$1');
+    return { key, value };
+  }
+  return undefined;
+}
+
 /**
- * Reads a taint as messages print it: `{key: value}` (kube-scheduler), or `key=value:Effect` and
- * `key:Effect` (the client library's Taint.String, which Kueue and Karpenter print).
+ * Reads a taint as messages print it: `{key: value}` (kube-scheduler), `key=value:Effect` and
+ * `key:Effect` (the client library's Taint.String, which Kueue and Karpenter print, Karpenter inside
+ * "(taint=...)"), or a Go dump `v1.Taint{Key:"k", Value:"v", Effect:"E"}` (cluster-autoscaler logs).
  */
 export function parseTaint(text: string): SchedulingReason['taint'] | undefined {
-  const braced = /\{([^{}]*)\}/.exec(text);
-  if (braced) {
-    const inner = braced[1]!;
-    const colon = inner.indexOf(':');
-    if (colon < 0) return { key: inner.trim(), value: '' };
-    // Pastes of YAML-quoted output show an empty value as `""`.
-    const value = inner.slice(colon + 1).trim().replace(/^"(.*)"$/, '$1');
-    return { key: inner.slice(0, colon).trim(), value };
-  }
-  const printed = /(?:^|[\s"'])([A-Za-z0-9][\w./-]*)(?:=([^\s:"']*))?:(NoSchedule|PreferNoSchedule|NoExecute)\b/.exec(text);
+  const dumped = /\bKey:"([^"]*)",\s*Value:"([^"]*)",\s*Effect:"(\w+)"/.exec(text);
+  if (dumped) return { key: dumped[1]!, value: dumped[2]!, effect: dumped[3]! };
+  const braced = bracedTaint(text);
+  if (braced) return braced;
+  const unwrapped = text.replace(/\(taint=([^)]*)\)/g, ' $1 ');
+  const printed = /(?:^|[\s"'])([A-Za-z0-9][\w./-]*)(?:=([^\s:"']*))?:(NoSchedule|PreferNoSchedule|NoExecute)\b/.exec(unwrapped);
   if (printed) return { key: printed[1]!, value: printed[2] ?? '', effect: printed[3]! };
   return undefined;
 }
@@ -183,6 +197,8 @@ const PHRASE_RULES: PhraseRule[] = [
   { pattern: /pod affinity\/anti-affinity/i, category: 'pod_affinity' },
   { pattern: /anti-affinity|antiaffinity/i, category: 'pod_anti_affinity' },
   { pattern: /pod affinity|inter-pod affinity/i, category: 'pod_affinity' },
+  // Karpenter's requirement mismatch: "key K, K DoesNotExist not in K In [v]".
+  { pattern: /\bnot in [\w./-]+ (?:In|NotIn|Exists|DoesNotExist|Gt|Lt)\b/, category: 'node_affinity' },
   {
     pattern:
       /node affinity|node selector|nodeSelector|requested node name|requested hostname|requested labels|node-affinity|incompatible requirements|does not have known values/i,
