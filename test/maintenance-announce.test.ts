@@ -79,7 +79,7 @@ describe('announcements', () => {
     expect(posted).toEqual([`maint:MX-1:${EAST_CHANNEL}:thread`, `maint:MX-1:${EAST_CHANNEL}:stage:lead:1h`, `maint:MX-1:${EAST_CHANNEL}:stage:start`]);
   });
 
-  it('skips lead times that passed before the maintenance was created', async () => {
+  it('skips lead times already passed', async () => {
     setup();
     create(at(T0, 30 * 60_000), at(T0, hours(4)));
     const rows = await reconcileAt(T0);
@@ -99,7 +99,7 @@ describe('announcements', () => {
     expect(rows.map((row) => row.message_key)).not.toContain(`maint:MX-1:${EAST_CHANNEL}:stage:start`);
   });
 
-  it('completes at once when a maintenance without reboot left every node valid', async () => {
+  it('completes a past no-reboot window at once', async () => {
     setup();
     create(at(T0, -hours(8)), at(T0, -hours(4)), [EAST], 'driver');
     const rows = await reconcileAt(T0);
@@ -107,7 +107,7 @@ describe('announcements', () => {
     expect(rows.find((row) => row.kind === 'post')!.payload.text).toContain('completed');
   });
 
-  it('waits for a cluster that has not loaded, then posts with the radius unknown', async () => {
+  it('waits for an unsynced cluster, then posts', async () => {
     const fleet = new TestFleet();
     setup(fleet);
     fleet.unsynced.add(WEST);
@@ -196,7 +196,7 @@ describe('creating maintenances', () => {
     expect(first).toMatchObject({ source: 'notice', createdBy: 'aws', requiresReboot: true });
   });
 
-  it('refuses a config id that a Slack maintenance took, before writing anything', () => {
+  it('rejects a config id taken from Slack', () => {
     setup();
     create(at(T0, hours(1)), at(T0, hours(2)));
     const entry = { id: 'MX-1', title: 'x', kind: 'firmware', vendor: 'aws', owner: OWNER, clusters: [{ cluster: EAST }], start: at(T0, hours(5)), end: at(T0, hours(6)) };

@@ -87,7 +87,7 @@ describe('maintenance lifecycle', () => {
     expect(getMaintenance(ctx.db, 'MX-12')?.state).toBe('scheduled');
   });
 
-  it('tracks and snapshots the nodes in scope before announcing', async () => {
+  it('snapshots nodes before announcing', async () => {
     expect(await reconcileAt(T0)).toEqual([]);
     const nodes = listNodes(ctx.db, 'MX-12');
     expect(nodes.map((node) => node.node)).toEqual(['h-1', 'h-2', 'h-3', 'h-4']);
@@ -136,7 +136,7 @@ describe('maintenance lifecycle', () => {
     expect(rows[2]!.payload.text).toBe('MX-12 recovery: 0/4 nodes validated, 0/32 GPUs back, 4 nodes in the long tail.');
   });
 
-  it('tracks cordoned and down nodes and updates the recovery message in place', async () => {
+  it('tracks cordoned and down nodes', async () => {
     const time = at(START, hours(1));
     setNode('h-1', 'r1', time, { cordoned: true });
     setNode('h-2', 'r1', time, { ready: 'False', readySince: time });
@@ -182,7 +182,7 @@ describe('maintenance lifecycle', () => {
     expect(getOverdue(ctx.db, 'MX-12')).toMatchObject({ state: 'open', level: 1 });
   });
 
-  it('escalates to the teams on the stuck nodes when nobody acknowledges', async () => {
+  it('escalates to teams when unacknowledged', async () => {
     expect(await reconcileAt(at(END, 29 * 60_000))).toEqual([]);
     const rows = await reconcileAt(at(END, 30 * 60_000));
     const overdue = rows.find((row) => row.message_key.includes(':overdue:'))!;

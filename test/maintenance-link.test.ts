@@ -78,7 +78,7 @@ describe('link to maintenance', () => {
     expect(linkToMaintenance(ctx, EAST, ['m-1', 'm-3'])).toMatchObject({ inWindow: false, nodesInScope: ['m-1', 'm-3'], stillCordoned: 1, validated: 1 });
   });
 
-  it('returns null for nodes outside every scope, empty lists and cancelled maintenances', async () => {
+  it('returns null without a match', async () => {
     await reconcileAt(at(START, hours(1)));
     expect(linkToMaintenance(ctx, EAST, ['o-1', 'o-2'])).toBeNull();
     expect(linkToMaintenance(ctx, EAST, [])).toBeNull();
@@ -89,7 +89,7 @@ describe('link to maintenance', () => {
 });
 
 describe('pending pods in the maintenance thread', () => {
-  it('summarises pods held by the cordoned nodes, by team and reason', async () => {
+  it('summarises pods held by cordons', async () => {
     const rows = await reconcileAt(at(START, hours(1)));
     const pending = rows.find((row) => row.message_key === PENDING)!;
     expect(pending.kind).toBe('reply');

@@ -87,7 +87,7 @@ describe('recovery tracking on real-shaped nodes', () => {
     expect(node.reasons).toContain(`maintenance_taint:${MAINTENANCE_TAINT}`);
   });
 
-  it('names GPUs missing from allocatable against the snapshot', () => {
+  it('names GPUs missing from allocatable', () => {
     const node = byName().get('n-12')!;
     expect(node).toMatchObject({ state: 'failed', failingCheck: 'gpu-allocatable', gpusExpected: 8, gpusAllocatable: 7 });
     expect(node.reasons).toContain('gpu_allocatable_short');
@@ -118,7 +118,7 @@ describe('recovery tracking on real-shaped nodes', () => {
     expect(byName().get('n-22')).toMatchObject({ state: 'down', present: false, reasons: ['node_missing'] });
   });
 
-  it('renders the long tail by cause with vendor, check and time', () => {
+  it('renders the long tail by cause', () => {
     const rows = outboxSince(ctx.db).filter((row) => row.message_key === `maint:MX-1:${EAST_CHANNEL}:recovery`);
     const message = rows.at(-1)!.payload;
     expect(checkMessageLimits(message as { text: string; blocks?: unknown[] })).toEqual([]);

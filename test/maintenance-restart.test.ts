@@ -71,7 +71,7 @@ describe('restart', () => {
     expect(await reconcileAt(time)).toEqual([]);
   });
 
-  it('enqueued each post and reply key once over the whole run', () => {
+  it('enqueues each post key once', () => {
     const firsts = outboxSince(ctx.db).filter((row) => row.kind === 'post' || row.kind === 'reply').map((row) => row.message_key);
     expect(new Set(firsts).size).toBe(firsts.length);
     // Two channels, each: thread root, 1h reply, start reply, recovery message.

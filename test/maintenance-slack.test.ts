@@ -200,13 +200,13 @@ describe('maintenance through Slack and the cluster', () => {
     expect(getMaintenance(db, 'MX-1')).toBeUndefined();
   });
 
-  it('refuses a submission from someone outside roles.maintainers', async () => {
+  it('rejects a non-maintainer submission', async () => {
     const response = await submitCreate(OTHER, createValues(START, END));
     expect((response.json as { errors: Record<string, string> }).errors.maintenance_title).toContain('Only roles.maintainers');
     expect(getMaintenance(db, 'MX-1')).toBeUndefined();
   });
 
-  it('creates the maintenance from the form and confirms to its author', async () => {
+  it('creates from the form and confirms', async () => {
     const response = await submitCreate(MAINTAINER, createValues(START, END));
     expect(response.status).toBe(200);
     await eventually(() => getMaintenance(db, 'MX-1') !== undefined, 'the maintenance');
@@ -226,7 +226,7 @@ describe('maintenance through Slack and the cluster', () => {
     expect(thread().map((message) => message.text.split(':')[0])).toEqual(['MX-1 NIC firmware 28.43', 'MX-1 recovery']);
   });
 
-  it('lists only nodes whose own cordon remains in the uncordon form', async () => {
+  it('lists only own-cordon nodes for uncordon', async () => {
     const back = at(START, hours(1));
     const rebooted = (name: string) => ({ at: back, bootId: `boot-${name}-2`, readySince: at(START, 20 * 60_000) });
     await applyNode('k-1', { ...rebooted('k-1'), rack: 'r1', cordoned: true });
@@ -247,7 +247,7 @@ describe('maintenance through Slack and the cluster', () => {
     expect(text).toContain('*2 pending pods* (16 GPUs) will likely schedule onto them');
   });
 
-  it('refuses the button for someone outside roles.remediators', async () => {
+  it('rejects a non-remediator click', async () => {
     await click('maintenance_uncordon', 'MX-1', OTHER);
     await eventually(async () => {
       await settle();
@@ -256,7 +256,7 @@ describe('maintenance through Slack and the cluster', () => {
     expect(slack.ephemerals(EAST_CHANNEL, OTHER).at(-1)!.text).toContain('Only roles.remediators may run remediations such as uncordon');
   });
 
-  it('asks again when the nodes changed since the form opened', async () => {
+  it('asks again when nodes changed', async () => {
     const view = lastOpenedView();
     const metadata = JSON.parse(view.private_metadata as string) as { fingerprint: string };
     const response = await sendViewSubmission(app.url!, SECRET, {
@@ -273,7 +273,7 @@ describe('maintenance through Slack and the cluster', () => {
     expect(kube.get('Node', null, 'k-1')?.spec).toMatchObject({ unschedulable: true });
   });
 
-  it('uncordons through the API server and records who did it', async () => {
+  it('uncordons through the API server', async () => {
     const view = lastOpenedView();
     const response = await sendViewSubmission(app.url!, SECRET, {
       userId: REMEDIATOR,
@@ -317,7 +317,7 @@ describe('maintenance through Slack and the cluster', () => {
     }
   });
 
-  it('escalates, acknowledges and snoozes from the recovery message', async () => {
+  it('escalates, acknowledges and snoozes', async () => {
     await reconcileAt(END);
     expect(getOverdue(db, 'MX-1')).toMatchObject({ state: 'open', level: 1 });
     await click('maintenance_escalate', 'MX-1:2', OTHER);

@@ -112,7 +112,7 @@ const FIELD_BLOCKS: Record<MaintenanceInputError['field'], string> = {
   end: CREATE_BLOCKS.end,
 };
 
-/** The form block that shows an input error. */
+/** Returns the form block that shows an input error. */
 export function blockOfField(fieldName: MaintenanceInputError['field']): string {
   return FIELD_BLOCKS[fieldName];
 }

@@ -139,7 +139,7 @@ export const maintenanceSubcommands: Subcommand[] = [maintSubcommand, recoverySu
 
 function answerEphemeral(ctx: PitstopContext, answer: { key: string; channel: string | null | undefined; user: string; text: string }): void {
   if (!answer.channel) {
-    ctx.log.warn({ user: answer.user, text: answer.text }, 'cannot answer a maintenance interaction outside a channel');
+    ctx.log.warn({ user: answer.user, text: answer.text }, 'cannot send an ephemeral reply to a maintenance interaction outside a channel');
     return;
   }
   enqueue(ctx.db, { kind: 'ephemeral', messageKey: `ephemeral:${answer.key}`, channel: answer.channel, payload: { text: answer.text, options: { user: answer.user } } }, ctx.clock.now());
@@ -155,7 +155,7 @@ function channelOf(body: BlockAction): string | undefined {
   return body.channel?.id ?? (body.container.channel_id as string | undefined);
 }
 
-/** Handles Acknowledge, Escalate and Snooze on a recovery message; returns the answer for the user, if any. */
+/** Handles Acknowledge, Escalate and Snooze on a recovery message; returns the reply for the user, if any. */
 function handleOverdueClick(ctx: PitstopContext, body: BlockAction, action: BlockElementAction): string | null {
   const value = actionValue(action);
   const key = `block_actions:${body.user.id}:${action.action_id}:${action.action_ts}:${value ?? ''}`;
@@ -261,5 +261,3 @@ export function registerMaintenanceHandlers(app: App, ctx: PitstopContext): void
   registerUncordonSubmission(app, ctx);
 }
 
-/** Every action and view id the maintenance handlers register, for the manifest check. */
-export const MAINTENANCE_IDS: string[] = [...Object.values(MAINTENANCE_ACTION_IDS), ...Object.values(MAINTENANCE_VIEW_IDS)];

@@ -105,9 +105,9 @@ async function reconcileOne(ctx: PitstopContext, id: string): Promise<void> {
 }
 
 /**
- * Brings every open maintenance up to date: moves it along by the clock (announced at the lead times, in
- * progress at the start, recovering at the end, completed once every node is validated), tracks and validates
- * its nodes, posts each announcement once per channel, and re-renders the root, recovery and pending messages,
+ * Brings every open maintenance up to date. It moves each along by the clock: announced at the lead times, in
+ * progress at the start, recovering at the end, completed once every node is validated. It tracks and validates
+ * the nodes, posts each announcement once per channel, and re-renders the root, recovery and pending messages,
  * enqueueing only what changed. With unchanged fleet, state and clock a second call enqueues nothing, and all
  * progress is in the store, so a restart resumes without posting twice. One maintenance failing does not stop
  * the others; the failures are thrown together at the end.

@@ -22,7 +22,7 @@ import {
  */
 export const SYNC_GRACE_MS = 10 * 60_000;
 
-/** What to announce in one channel now: at most one stage, and the earlier ones it makes pointless. */
+/** The announcement due in one channel now: at most one stage, and the earlier stages it makes pointless. */
 export interface StagePlan {
   channel: string;
   clusters: string[];
@@ -106,9 +106,9 @@ export function publishRoot(ctx: PitstopContext, maintenance: Maintenance, chann
 }
 
 /**
- * Carries out a plan inside the caller's transaction: records skipped stages, posts the due stage (the thread's
- * root when the channel has no thread yet, else a broadcast reply), mentions each team's user group only the
- * first time it appears in the thread, and moves a scheduled maintenance to `announced`.
+ * Carries out a plan inside the caller's transaction. It records skipped stages and posts the due stage: the
+ * thread's root when the channel has no thread yet, else a broadcast reply. Each team's user group is mentioned
+ * only the first time it appears in the thread, and a scheduled maintenance moves to `announced`.
  */
 export function carryOutPlan(ctx: PitstopContext, maintenance: Maintenance, plan: StagePlan, radius: BlastRadius | null): void {
   const now = ctx.clock.now();

@@ -21,7 +21,7 @@ export interface TeamImpact {
   gpus: number;
 }
 
-/** What a maintenance takes out of one cluster. */
+/** Nodes, GPUs, racks and teams that a maintenance takes out of one cluster. */
 export interface ClusterRadius {
   cluster: string;
   /** False when the cluster's nodes had not finished loading, so the counts below are unknown. */
@@ -53,7 +53,7 @@ function isWorkload(pod: PodView): boolean {
   return pod.phase !== 'Succeeded' && pod.phase !== 'Failed';
 }
 
-/** The team that owns a namespace: a declared team, else `alerting.defaultTeam`, else the namespace itself. */
+/** Returns the team that owns a namespace: a declared team, else `alerting.defaultTeam`, else the namespace itself. */
 export function teamOfNamespace(config: PitstopConfig, namespace: string): { team: string; userGroup: string | null } {
   const team = config.teams.find((entry) => entry.namespaces.includes(namespace));
   if (team) return { team: team.name, userGroup: team.userGroup };

@@ -9,6 +9,7 @@ import {
   type MaintenanceInput,
   type MaintenanceSource,
   type MaintenanceState,
+  TERMINAL_STATES,
 } from './model.js';
 import { compileScope, ScopeError } from './scope.js';
 import {
@@ -176,7 +177,7 @@ export function syncConfiguredMaintenances(ctx: PitstopContext): SyncResult {
         insertMaintenance(ctx.db, next);
         recordTimeline(ctx.db, { subjectType: 'maintenance', subjectId: next.id, actor: 'config', action: 'created', detail: { source: 'config' } }, ctx.clock.now());
         result.created.push(next.id);
-      } else if (planOf(existing) !== planOf(next) && !['completed', 'cancelled'].includes(existing.state)) {
+      } else if (planOf(existing) !== planOf(next) && !TERMINAL_STATES.includes(existing.state)) {
         updatePlan(ctx.db, { ...existing, ...pickPlan(next) }, ctx.clock.now());
         recordTimeline(ctx.db, { subjectType: 'maintenance', subjectId: next.id, actor: 'config', action: 'plan_updated', detail: JSON.parse(planOf(next)) }, ctx.clock.now());
         result.updated.push(next.id);
@@ -252,7 +253,7 @@ export function activeMaintenances(ctx: PitstopContext, closedWithin: number): M
   const cutoff = ctx.clock.now().getTime() - closedWithin;
   return listMaintenances(ctx.db).filter(
     (maintenance) =>
-      !['completed', 'cancelled'].includes(maintenance.state) ||
+      !TERMINAL_STATES.includes(maintenance.state) ||
       (maintenance.closedAt !== null && Date.parse(maintenance.closedAt) >= cutoff),
   );
 }

@@ -2,7 +2,7 @@ import type { PitstopContext } from '../context.js';
 import type { Maintenance } from './model.js';
 import { getMaintenance, nodesByName } from './store.js';
 
-/** How a maintenance explains a group of pending pods whose blocking nodes are in its scope. */
+/** The maintenance that explains a group of pending pods, because the group's blocking nodes are in its scope. */
 export interface MaintenanceLink {
   maintenanceId: string;
   title: string;
@@ -21,7 +21,7 @@ export interface MaintenanceLink {
 
 /**
  * Closed maintenances still explain pending pods for this long after they closed, as long as nodes they tracked
- * are still cordoned or not validated; after that an alert stands on its own.
+ * are still cordoned or not validated. After that, an alert no longer names the maintenance.
  */
 const CLOSED_LINK_MS = 7 * 24 * 3_600_000;
 

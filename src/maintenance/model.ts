@@ -20,7 +20,7 @@ export const TERMINAL_STATES: readonly MaintenanceState[] = ['completed', 'cance
 export const NODE_STATES = ['scheduled', 'draining', 'down', 'returned', 'validated', 'failed'] as const;
 export type NodeRecoveryState = (typeof NODE_STATES)[number];
 
-/** Where a maintenance came from. */
+/** Origin of a maintenance: the config file, the Slack form, or a vendor notice. */
 export type MaintenanceSource = 'config' | 'slack' | 'notice';
 
 export interface MaintenanceCluster {
@@ -150,13 +150,7 @@ export function maintenanceSeq(id: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
-/** Whether `now` lies inside the planned window. */
-export function inWindow(maintenance: Pick<Maintenance, 'windowStart' | 'windowEnd'>, now: Date): boolean {
-  const time = now.getTime();
-  return time >= Date.parse(maintenance.windowStart) && time < Date.parse(maintenance.windowEnd);
-}
-
-/** Node states that count as "not back" once the window has ended. */
+/** Returns whether a node counts as not back, which after the window makes it escalate. */
 export function isStuck(node: Pick<MaintenanceNode, 'state'>): boolean {
   return node.state !== 'validated';
 }

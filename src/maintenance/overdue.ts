@@ -9,10 +9,10 @@ import { isStuck, MAX_ESCALATION_LEVEL, type Maintenance, type MaintenanceNode, 
 import { channelsOf, messageKeys, publishAllRecovery, replyInThread } from './publish.js';
 import { getMaintenance, getOverdue, listNodes, saveOverdue } from './store.js';
 
-/** Longest snooze a command may ask for; longer would hide a stuck maintenance for good. */
+/** Maximum snooze a command may request; a longer one would hide a stuck maintenance for good. */
 const MAX_SNOOZE_MS = 7 * 24 * 3_600_000;
 
-/** Who a level mentions in one channel, and why a level has nobody when it has nobody. */
+/** Returns who a level mentions in one channel, or why the level has no one to mention. */
 function levelTargets(ctx: PitstopContext, maintenance: Maintenance, level: number, stuck: MaintenanceNode[]): { mentions: string[]; missing: string | null } {
   if (level === 1) {
     if (/^[UWS][A-Z0-9]{2,}$/.test(maintenance.owner)) return { mentions: [ownerText(maintenance.owner)], missing: null };
@@ -160,7 +160,7 @@ function safeDuration(text: string): number | null {
 
 /**
  * Acknowledges, escalates or snoozes the escalation of a maintenance as one guarded change: records who did it,
- * replies in each thread, and re-renders the recovery messages. A repeated click changes nothing and says why.
+ * replies in each thread, and re-renders the recovery messages. A repeated click changes nothing and is answered with the reason.
  */
 export function actOnOverdue(ctx: PitstopContext, id: string, action: OverdueAction, user: string): CommandResult {
   return ctx.db.transaction((): CommandResult => {

@@ -9,7 +9,7 @@ const CORDON_TAINT = 'node.kubernetes.io/unschedulable';
 const NOT_READY_TAINTS = new Set(['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']);
 const EXAMPLES = 5;
 
-/** What the maintenance's nodes in one cluster do that a scheduler reason can point at. */
+/** Signals of the maintenance's nodes in one cluster that a scheduler reason can point at. */
 interface ClusterSignals {
   cordoned: boolean;
   down: boolean;
@@ -37,7 +37,7 @@ function signalsOf(nodes: readonly MaintenanceNode[]): ClusterSignals {
   return { cordoned, down, taints };
 }
 
-/** The reason of a scheduler message that the maintenance's nodes explain, as a label; null when none does. */
+/** Returns the label of a scheduler reason that the maintenance's nodes explain, or null when they do not. */
 function maintenanceReason(reason: SchedulingReason, signals: ClusterSignals): string | null {
   if (reason.category === 'unschedulable' && signals.cordoned) return 'cordoned nodes';
   if (reason.category === 'node_not_ready' && signals.down) return 'nodes not ready';

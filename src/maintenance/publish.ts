@@ -15,7 +15,7 @@ export const messageKeys = {
   action: (id: string, channel: string, suffix: string) => `maint:${id}:${channel}:action:${suffix}`,
 };
 
-/** The channels a maintenance posts to, each with the clusters it covers, in config order. */
+/** Returns the channels a maintenance posts to, each with the clusters it covers, in config order. */
 export function channelsOf(ctx: PitstopContext, maintenance: Maintenance): Map<string, string[]> {
   const channels = new Map<string, string[]>();
   for (const entry of maintenance.clusters) {
@@ -40,7 +40,14 @@ function hashOf(payload: MessagePayload): string {
  */
 export function publishMessage(
   ctx: PitstopContext,
-  message: { maintenanceId: string; key: string; channel: string; first: 'post' | 'reply'; threadKey?: string; payload: MessagePayload },
+  message: {
+    maintenanceId: string;
+    key: string;
+    channel: string;
+    first: 'post' | 'reply';
+    threadKey?: string;
+    payload: MessagePayload;
+  },
 ): boolean {
   const hash = hashOf(message.payload);
   const previous = renderedHash(ctx.db, message.key);
@@ -69,7 +76,7 @@ export function replyInThread(ctx: PitstopContext, maintenanceId: string, channe
   return true;
 }
 
-/** Channels of a maintenance whose thread has been posted. */
+/** Lists the channels of a maintenance whose thread has been posted. */
 export function threadChannels(ctx: PitstopContext, maintenance: Maintenance): string[] {
   return [...channelsOf(ctx, maintenance).keys()].filter((channel) => hasThread(ctx.db, maintenance.id, channel));
 }

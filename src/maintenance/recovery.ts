@@ -65,8 +65,8 @@ function emptyRow(maintenance: Maintenance, cluster: string, name: string, vendo
 }
 
 /**
- * A row for a node seen for the first time. A node first seen after the start gets no snapshot, because its
- * state then is no baseline, and any cordon it has counts as someone else's.
+ * Builds the row of a node seen for the first time. A node first seen after the start gets no snapshot, because
+ * its state then is no baseline, and any cordon it has counts as someone else's.
  */
 function firstSight(maintenance: Maintenance, cluster: string, view: NodeView, vendor: string, now: string): MaintenanceNode {
   const row = emptyRow(maintenance, cluster, view.name, vendor, now);
@@ -85,7 +85,7 @@ function takeSnapshot(ctx: PitstopContext, row: MaintenanceNode, view: NodeView,
   };
 }
 
-/** Whether a node looks untouched: Ready and schedulable, so a fresh snapshot is a fair baseline. */
+/** Returns whether a node looks untouched (Ready and schedulable), so that a fresh snapshot is a fair baseline. */
 function looksInService(view: NodeView): boolean {
   return readyStatus(view) === 'True' && view.unschedulable !== true;
 }
@@ -111,17 +111,18 @@ function trackBeforeStart(ctx: PitstopContext, row: MaintenanceNode, view: NodeV
   return { ...seen, state: 'scheduled' };
 }
 
-/** Keeps each check's result, and evidence only where a check does not pass, which is all the long tail shows. */
-function storedChecks(validation: NodeValidation): StoredCheck[] {
-  return validation.checks.map((check) => ({
-    name: check.name,
-    result: check.result,
-    evidence: check.result === 'pass' ? '' : check.evidence.length > EVIDENCE_MAX ? `${check.evidence.slice(0, EVIDENCE_MAX - 1)}…` : check.evidence,
-    reasons: check.reasons,
-  }));
+function storedEvidence(check: NodeValidation['checks'][number]): string {
+  if (check.result === 'pass') return '';
+  if (check.evidence.length <= EVIDENCE_MAX) return check.evidence;
+  return `${check.evidence.slice(0, EVIDENCE_MAX - 1)}…`;
 }
 
-/** Whether the cordon is the only thing between a node and validated: every other check passes. */
+/** Keeps each check's result, and evidence only where a check does not pass, which is all the long tail shows. */
+function storedChecks(validation: NodeValidation): StoredCheck[] {
+  return validation.checks.map((check) => ({ name: check.name, result: check.result, evidence: storedEvidence(check), reasons: check.reasons }));
+}
+
+/** Returns whether the cordon is the only thing between a node and validated, because every other check passes. */
 export function onlyCordonFails(checks: readonly StoredCheck[]): boolean {
   const failing = checks.filter((check) => check.result !== 'pass');
   if (failing.length === 0) return false;
@@ -166,9 +167,13 @@ function trackAfterStart(ctx: PitstopContext, maintenance: Maintenance, row: Mai
   const facts = { startedAt: maintenance.startedAt, requiresReboot: maintenance.requiresReboot };
   const stateInput = { before, maintenance: facts, touched: row.touched, wentDown: row.downAt !== null };
   const first = classifyNodeState(view, stateInput);
-  const back = BACK_STATES.includes(first.state);
   const changedAt = readyChangedAt(view, maintenance, now);
-  const returnedAt = back ? (BACK_STATES.includes(row.state) && row.returnedAt !== null ? row.returnedAt : changedAt) : null;
+  let returnedAt: string | null = null;
+  if (BACK_STATES.includes(first.state)) {
+    const stillBack = BACK_STATES.includes(row.state) && row.returnedAt !== null;
+    returnedAt = stillBack ? row.returnedAt : changedAt;
+  }
+
   const validation = validateNode(view, {
     config: ctx.config.validation,
     before,
@@ -177,12 +182,15 @@ function trackAfterStart(ctx: PitstopContext, maintenance: Maintenance, row: Mai
     returnedAt,
     now: ctx.clock.now(),
   });
+
   const reading = classifyNodeState(view, { ...stateInput, validation });
   const untouchedAfterWindow = reading.state === 'scheduled' && maintenance.state === 'recovering' && !maintenance.requiresReboot;
   const state = untouchedAfterWindow ? verdictState(validation) : reading.state;
   const checks = storedChecks(validation);
   const failing = state === 'validated' ? undefined : failingCheckOf(checks);
   const wentDown = state === 'down' && row.state !== 'down';
+  const sameFailure = failing !== undefined && failing.name === row.failingCheck && row.failingSince !== null;
+
   return {
     ...seen,
     state,
@@ -195,8 +203,8 @@ function trackAfterStart(ctx: PitstopContext, maintenance: Maintenance, row: Mai
     reasons: validation.reasons,
     holds: validation.holds,
     failingCheck: failing?.name ?? null,
-    failingSince: failing === undefined ? null : failing.name === row.failingCheck && row.failingSince ? row.failingSince : now,
-    validatedAt: state === 'validated' ? (row.state === 'validated' ? row.validatedAt : now) : null,
+    failingSince: sameFailure ? row.failingSince : failing === undefined ? null : now,
+    validatedAt: state !== 'validated' ? null : row.state === 'validated' ? row.validatedAt : now,
   };
 }
 
@@ -225,7 +233,7 @@ function comparable(row: MaintenanceNode): string {
 /** Saves a row if anything but its timestamps changed; records a state change on the node's timeline. */
 function commit(ctx: PitstopContext, previous: MaintenanceNode | undefined, next: MaintenanceNode, now: string, changes: NodeStateChange[]): void {
   const stateChanged = previous === undefined || previous.state !== next.state;
-  // A tracker that knows when the change happened sets stateSince itself; otherwise the change is dated now.
+  // When the tracker read the change's time from the node it has set stateSince already; otherwise it dates the change now.
   const since = stateChanged && next.stateSince === previous?.stateSince ? now : next.stateSince;
   const row = { ...next, stateSince: previous === undefined ? now : since };
   if (previous !== undefined && comparable(previous) === comparable(row)) return;
@@ -272,8 +280,8 @@ function trackCluster(ctx: PitstopContext, maintenance: Maintenance, entry: Main
 }
 
 /**
- * Brings the tracked nodes of a maintenance up to date with the fleet: adds nodes that entered the scope,
- * drops those that left it before the start, refreshes "before" snapshots until the start, and after it
+ * Brings the tracked nodes of a maintenance up to date with the fleet. Before the start it adds nodes that
+ * entered the scope, drops those that left it and refreshes their "before" snapshots. After the start it
  * classifies and validates every node. Clusters whose initial list has not loaded are left as they are.
  * Call inside a transaction; returns the state changes it recorded.
  */
@@ -297,7 +305,7 @@ export function saveNodeTeams(ctx: PitstopContext, maintenanceId: string, cluste
   }
 }
 
-/** Whether uncordon may touch this node: cordoned by the maintenance alone, held by nobody, and otherwise validated. */
+/** Returns whether uncordon may touch a node: cordoned by the maintenance alone, held by no other owner, otherwise validated. */
 export function canUncordon(node: MaintenanceNode): boolean {
   return (
     node.present &&

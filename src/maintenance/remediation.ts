@@ -69,7 +69,7 @@ export function likelyLandingPods(ctx: PitstopContext, candidates: readonly Unco
   return { count: pods.length, gpus: pods.reduce((sum, pod) => sum + pod.gpus, 0), names: pods.map((pod) => pod.name) };
 }
 
-/** Why uncordon cannot run at all, or null when cluster writes are on. */
+/** Returns why uncordon cannot run at all, or null when cluster writes are on. */
 export function clusterWritesRefusal(ctx: PitstopContext): string | null {
   if (ctx.config.maintenance.allowClusterWrites && ctx.writer !== undefined) return null;
   return 'Uncordon is off: Pitstop writes to clusters only when `maintenance.allowClusterWrites: true` is set in the config. Uncordon the nodes with kubectl, or ask an admin to enable cluster writes.';

@@ -8,7 +8,7 @@ const ROLE_WORK: Record<Role, string> = {
   remediators: 'run remediations such as uncordon',
 };
 
-/** Whether a user holds a role, and if not, the sentence that tells them why and how to get it. */
+/** Result of a role check: whether the user has the role, and if not, the sentence that tells them how to get it. */
 export interface RoleCheck {
   allowed: boolean;
   reason: string | null;

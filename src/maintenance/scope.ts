@@ -13,7 +13,7 @@ export class ScopeError extends Error {
   }
 }
 
-/** Where a node sits and what it is, as the recovery message groups nodes. */
+/** Rack, SKU and instance id of a node, by which the recovery message groups nodes. */
 export interface NodePlacement {
   rack: string | null;
   sku: string | null;
@@ -54,7 +54,7 @@ export interface CompiledScope {
 
 /**
  * Checks and compiles a scope. Criteria combine with AND: `{ gpuProducts: [H100], racks: [r1] }` selects
- * the H100 nodes of rack r1. `all: true` stands alone, and a scope must name at least one criterion.
+ * the H100 nodes of rack r1. `all: true` excludes every other criterion, and a scope must name at least one.
  */
 export function compileScope(scope: MaintenanceScope): CompiledScope {
   const criteria = (['labelSelector', 'gpuProducts', 'racks', 'nodes'] as const).filter(
@@ -80,7 +80,7 @@ export function compileScope(scope: MaintenanceScope): CompiledScope {
   };
 }
 
-/** Whether a node is in the scope; `placement` supplies the rack the vendor adapter reads. */
+/** Returns whether a node is in the scope; `placement` supplies the rack the vendor adapter reads. */
 export function scopeMatches(scope: CompiledScope, node: NodeView, placement: NodePlacement): boolean {
   if (scope.all) return true;
   if (scope.nodes !== null && !scope.nodes.has(node.name)) return false;

@@ -366,7 +366,7 @@ export function recordAnnouncement(
   return result.changes === 1;
 }
 
-/** Whether any announcement was posted for the maintenance in the channel, that is, whether its thread exists. */
+/** Returns whether any announcement was posted for the maintenance in the channel, which means its thread exists. */
 export function hasThread(db: Db, maintenanceId: string, channel: string): boolean {
   const row = sql<[string, string], { n: number }>(db, `SELECT COUNT(*) AS n FROM maintenance_announcements WHERE maintenance_id = ? AND channel = ? AND outcome = 'posted'`,
     )
@@ -382,7 +382,7 @@ export function claimMentions(db: Db, maintenanceId: string, channel: string, me
   return mentions.filter((mention) => insert.run(maintenanceId, channel, mention, now.toISOString()).changes === 1);
 }
 
-/** The content hash last enqueued for a message key, or undefined when nothing was enqueued yet. */
+/** Returns the content hash last enqueued for a message key, or undefined when nothing was enqueued yet. */
 export function renderedHash(db: Db, messageKey: string): string | undefined {
   const row = sql<[string], { content_hash: string }>(db, 'SELECT content_hash FROM maintenance_renders WHERE message_key = ?')
     .get(messageKey);
@@ -447,7 +447,7 @@ export function saveOverdue(db: Db, overdue: OverdueState, now: Date): void {
   );
 }
 
-/** Every mention made in the maintenance's thread in a channel. */
+/** Lists every mention made in the maintenance's thread in a channel. */
 export function listMentions(db: Db, maintenanceId: string, channel: string): Set<string> {
   const rows = sql<[string, string], { mention: string }>(db, 'SELECT mention FROM maintenance_mentions WHERE maintenance_id = ? AND channel = ?',
     )

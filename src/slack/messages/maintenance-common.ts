@@ -52,8 +52,9 @@ export function ownerText(owner: string): string {
 }
 
 /**
- * Formats a time as Slack's relative `{ago}` ("3 hours ago"), which each client renders at read time, so a
- * message that shows it does not change as time passes. The ISO time is the fallback.
+ * Formats a time with Slack's `{ago}` date token ("3 hours ago"), which each client renders at read time, so a
+ * message that shows it does not change as time passes. The ISO time is the fallback. The token is listed with
+ * the other date tokens in @slack/types 2.22 (the rich-text date element).
  */
 export function slackAgo(iso: string): string {
   const seconds = Math.floor(Date.parse(iso) / 1000);

@@ -44,7 +44,7 @@ function input(blockId: string, label: string, element: Record<string, unknown>,
   return { type: 'input', block_id: blockId, label: { type: 'plain_text', text: label }, element: { action_id: CREATE_ACTION, ...element }, ...extra };
 }
 
-/** What the create form carries between opening and submission. */
+/** Private metadata of the create form, carried from opening to submission. */
 export interface CreateFormMetadata {
   channel: string;
 }
@@ -88,7 +88,7 @@ export function createMaintenanceModal(config: PitstopConfig, options: { now: Da
   };
 }
 
-/** What the uncordon confirmation carries: the maintenance, the candidates' fingerprint and where to answer. */
+/** Private metadata of the uncordon confirmation: the maintenance, the candidates' fingerprint and the channel to reply in. */
 export interface UncordonFormMetadata {
   maintenanceId: string;
   fingerprint: string;

@@ -5,7 +5,7 @@ import type { MessagePayload } from '../../store/outbox.js';
 import { blockTextLength, escapeMrkdwn, joinWithMore, LIMITS, mentionActor, slackDate, truncate } from './common.js';
 import { encodeMaintenanceValue, MAINTENANCE_ACTION_IDS, plural, slackAgo } from './maintenance-common.js';
 
-/** What the recovery message of one channel shows. */
+/** Content of the recovery message of one channel. */
 export interface RecoveryMessageInput {
   maintenance: Maintenance;
   /** Tracked nodes of the clusters this channel covers. */

@@ -17,7 +17,7 @@ function progressText(nodes: readonly MaintenanceNode[]): string {
   return `${validated}/${nodes.length} nodes validated`;
 }
 
-/** One line per maintenance for `/pitstop maint list`. */
+/** Formats `/pitstop maint list`: one line per maintenance. */
 export function maintenanceListText(entries: { maintenance: Maintenance; nodes: MaintenanceNode[] }[]): string {
   if (entries.length === 0) return 'No maintenances. `/pitstop maint create` opens the form to add one.';
   const lines = entries.map(({ maintenance, nodes }) => {
@@ -34,7 +34,7 @@ function overdueText(overdue: OverdueState | undefined): string {
   return `level ${overdue.level}, ${overdue.state}`;
 }
 
-/** The detail of one maintenance for `/pitstop maint show ID`, with its latest timeline entries. */
+/** Formats `/pitstop maint show ID`: one maintenance in detail, with its latest timeline entries. */
 export function maintenanceDetailText(input: {
   maintenance: Maintenance;
   nodes: MaintenanceNode[];

@@ -64,7 +64,7 @@ function headline(maintenance: Maintenance, stage: AnnouncementStage, now: Date,
   }
 }
 
-/** The root message's headline: only absolute times, so re-rendering an unchanged maintenance is identical. */
+/** Builds the root message's headline from absolute times only, so re-rendering an unchanged maintenance is identical. */
 function statusHeadline(maintenance: Maintenance, tally: string): string {
   const end = slackDate(maintenance.windowEnd);
   switch (maintenance.state) {
@@ -139,7 +139,7 @@ function totals(radius: BlastRadius | null): string {
   return ` ${plural(nodes, 'node')}, ${plural(gpus, 'GPU')}.`;
 }
 
-/** What an announcement or the thread's root message shows. */
+/** Content of an announcement or of the thread's root message. */
 export interface AnnouncementInput {
   maintenance: Maintenance;
   stage: AnnouncementStage;
@@ -231,7 +231,7 @@ export function overdueMessage(input: {
   level: number;
   stuck: number;
   mentions: string[];
-  /** Why a level has nobody to mention, naming the config field that would fix it. */
+  /** Why a level has no one to mention, naming the config field that would fix it. */
   missingTargets: string | null;
   now: Date;
   actor: string;
