@@ -219,8 +219,12 @@ function registerCreateSubmission(app: App, ctx: PitstopContext): void {
     try {
       created = createMaintenance(ctx, form.input, { source: 'slack', actor: user });
     } catch (error) {
-      if (!(error instanceof MaintenanceInputError)) throw error;
-      return ack({ response_action: 'errors', errors: { [blockOfField(error.field)]: error.message } });
+      if (error instanceof MaintenanceInputError) {
+        return ack({ response_action: 'errors', errors: { [blockOfField(error.field)]: error.message } });
+      }
+      ctx.log.error({ err: error, user }, 'creating a maintenance from the form failed');
+      const text = `Pitstop could not create the maintenance: ${(error as Error).message}. Try again, or add it to the config.`;
+      return ack({ response_action: 'errors', errors: { [blockOfField('title')]: text } });
     }
     await ack();
     const metadata = readCreateMetadata(view.private_metadata);
@@ -248,8 +252,14 @@ function registerUncordonSubmission(app: App, ctx: PitstopContext): void {
       return ack({ response_action: 'update', view: next as never });
     }
     await ack();
-    const result = await runUncordon(ctx, { maintenanceId: maintenance.id, user, fingerprint });
-    answerEphemeral(ctx, { key: `uncordon:${maintenance.id}:${ctx.clock.now().toISOString()}:${user}`, channel: metadata.channel, user, text: result.message });
+    let text: string;
+    try {
+      text = (await runUncordon(ctx, { maintenanceId: maintenance.id, user, fingerprint })).message;
+    } catch (error) {
+      ctx.log.error({ err: error, maintenance: maintenance.id, user }, 'uncordon from the confirmation failed');
+      text = `Pitstop could not finish the uncordon of ${maintenance.id}: ${(error as Error).message}. \`/pitstop recovery ${maintenance.id}\` shows which nodes are still cordoned.`;
+    }
+    answerEphemeral(ctx, { key: `uncordon:${maintenance.id}:${ctx.clock.now().toISOString()}:${user}`, channel: metadata.channel, user, text });
   });
 }
 

@@ -3,7 +3,7 @@ import type { PitstopContext } from '../context.js';
 import { parseSchedulerMessage } from '../k8s/scheduler-message.js';
 import { gpuRequest, type PodView } from '../k8s/views.js';
 import { actionRecordMessage } from '../slack/messages/maintenance.js';
-import { joinWithMore, mentionActor } from '../slack/messages/common.js';
+import { escapeMrkdwn, joinWithMore, mentionActor } from '../slack/messages/common.js';
 import { recordTimeline } from '../store/outbox.js';
 import type { Maintenance } from './model.js';
 import { messageKeys, publishAllRecovery, replyInThread, threadChannels } from './publish.js';
@@ -141,7 +141,7 @@ function resultText(maintenance: Maintenance, user: string, uncordoned: string[]
   const parts = [`:arrow_forward: ${mentionActor(user)} uncordoned ${uncordoned.length} of ${maintenance.id}'s validated nodes`];
   if (uncordoned.length > 0) parts[0] += `: ${joinWithMore(uncordoned.map((node) => `\`${node}\``), { maxItems: 40, maxChars: 1500 })}`;
   if (failed.length > 0) {
-    const failures = failed.map((entry) => `\`${entry.node}\` (${entry.error})`);
+    const failures = failed.map((entry) => `\`${entry.node}\` (${escapeMrkdwn(entry.error)})`);
     parts.push(`Failed on ${failed.length}: ${joinWithMore(failures, { maxItems: 20, maxChars: 1000 })}`);
   }
   return parts.join('\n');
