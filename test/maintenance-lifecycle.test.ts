@@ -126,6 +126,8 @@ describe('maintenance lifecycle', () => {
   });
 
   it('starts at the window start and posts the recovery message', async () => {
+    // The nodes were drained before the start, so the start's blast radius finds no workloads on them.
+    ctx.fleet.running.set(EAST, []);
     const rows = await reconcileAt(START);
     expect(getMaintenance(ctx.db, 'MX-12')).toMatchObject({ state: 'in_progress', startedAt: START });
     expect(rows.map((row) => [row.kind, row.message_key])).toEqual([
@@ -134,6 +136,8 @@ describe('maintenance lifecycle', () => {
       ['reply', RECOVERY],
     ]);
     expect(rows[2]!.payload.text).toBe('MX-12 recovery: 0/4 nodes validated, 0/32 GPUs back, 4 nodes in the long tail.');
+    expect(JSON.stringify(rows[0]!.payload.blocks)).toContain('No team workloads run on these nodes now.');
+    expect(listNodes(ctx.db, 'MX-12').find((node) => node.node === 'h-3')?.teams).toEqual(['serving']);
   });
 
   it('tracks cordoned and down nodes', async () => {

@@ -296,11 +296,14 @@ export function trackNodes(ctx: PitstopContext, maintenance: Maintenance): NodeS
   return changes;
 }
 
-/** Saves the teams found on each node by the latest blast radius, for escalation to those teams. */
+/**
+ * Adds the teams a blast radius found on each node, for escalation to those teams. Teams found earlier stay:
+ * a node drained before the start shows no workloads then, but its teams still wait for it.
+ */
 export function saveNodeTeams(ctx: PitstopContext, maintenanceId: string, cluster: string, teams: Map<string, string[]>): void {
   for (const row of listNodes(ctx.db, maintenanceId)) {
     if (row.cluster !== cluster) continue;
-    const next = (teams.get(row.node) ?? []).sort();
+    const next = [...new Set([...row.teams, ...(teams.get(row.node) ?? [])])].sort();
     if (JSON.stringify(next) !== JSON.stringify(row.teams)) saveNode(ctx.db, { ...row, teams: next });
   }
 }
