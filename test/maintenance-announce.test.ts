@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { reconcileMaintenances } from '../src/jobs/maintenance.js';
 import { SYNC_GRACE_MS } from '../src/maintenance/announce.js';
-import { createMaintenance, MaintenanceInputError, runLifecycleCommand, syncConfiguredMaintenances } from '../src/maintenance/lifecycle.js';
+import {
+  createMaintenance,
+  MaintenanceInputError,
+  runLifecycleCommand,
+  syncConfiguredMaintenances,
+} from '../src/maintenance/lifecycle.js';
 import { getMaintenance } from '../src/maintenance/store.js';
 import {
   at,
@@ -38,7 +43,15 @@ function setup(fleet = new TestFleet()): MaintContext {
 function create(start: string, end: string, clusters = [EAST, WEST], kind: 'driver' | 'firmware' = 'driver') {
   return createMaintenance(
     ctx,
-    { title: 'Driver rollout', kind, vendor: 'generic', owner: OWNER, clusters: clusters.map((cluster) => ({ cluster, scope: { all: true } })), start, end },
+    {
+      title: 'Driver rollout',
+      kind,
+      vendor: 'generic',
+      owner: OWNER,
+      clusters: clusters.map((cluster) => ({ cluster, scope: { all: true } })),
+      start,
+      end,
+    },
     { source: 'slack', actor: MAINTAINER },
   );
 }
@@ -70,13 +83,33 @@ describe('announcements', () => {
   it('posts each lead time once, however often it runs', async () => {
     setup();
     create(at(T0, hours(30)), at(T0, hours(34)));
-    const times = [hours(5), hours(6), hours(6), hours(12), hours(29), hours(29) + 60_000, hours(29) + 120_000, hours(30), hours(30) + 60_000];
+    const times = [
+      hours(5),
+      hours(6),
+      hours(6),
+      hours(12),
+      hours(29),
+      hours(29) + 60_000,
+      hours(29) + 120_000,
+      hours(30),
+      hours(30) + 60_000,
+    ];
     const posted: string[] = [];
     for (const offset of times) {
       const rows = await reconcileAt(at(T0, offset));
-      posted.push(...rows.filter((row) => row.channel === EAST_CHANNEL && !row.message_key.endsWith(':recovery') && row.kind !== 'update').map((row) => row.message_key));
+      posted.push(
+        ...rows
+          .filter(
+            (row) => row.channel === EAST_CHANNEL && !row.message_key.endsWith(':recovery') && row.kind !== 'update',
+          )
+          .map((row) => row.message_key),
+      );
     }
-    expect(posted).toEqual([`maint:MX-1:${EAST_CHANNEL}:thread`, `maint:MX-1:${EAST_CHANNEL}:stage:lead:1h`, `maint:MX-1:${EAST_CHANNEL}:stage:start`]);
+    expect(posted).toEqual([
+      `maint:MX-1:${EAST_CHANNEL}:thread`,
+      `maint:MX-1:${EAST_CHANNEL}:stage:lead:1h`,
+      `maint:MX-1:${EAST_CHANNEL}:stage:start`,
+    ]);
   });
 
   it('skips lead times already passed', async () => {
@@ -118,7 +151,9 @@ describe('announcements', () => {
     expect(waiting).toEqual([]);
     const late = await reconcileAt(at(T0, SYNC_GRACE_MS));
     expect(late.map((row) => row.channel)).toEqual([WEST_CHANNEL]);
-    expect(JSON.stringify(late[0]!.payload.blocks)).toContain('node list not loaded yet, so the blast radius is unknown');
+    expect(JSON.stringify(late[0]!.payload.blocks)).toContain(
+      'node list not loaded yet, so the blast radius is unknown',
+    );
   });
 
   it('names a failed pod list instead of hiding it', async () => {
@@ -127,7 +162,9 @@ describe('announcements', () => {
     fleet.podListFailure = new Error('HTTP 503 Service Unavailable');
     create(at(T0, hours(1)), at(T0, hours(4)), [EAST]);
     const rows = await reconcileAt(T0);
-    expect(JSON.stringify(rows[0]!.payload.blocks)).toContain('listing pods failed, teams may be missing: HTTP 503 Service Unavailable');
+    expect(JSON.stringify(rows[0]!.payload.blocks)).toContain(
+      'listing pods failed, teams may be missing: HTTP 503 Service Unavailable',
+    );
   });
 
   it('announces a cancellation only where a thread exists', async () => {
@@ -151,11 +188,19 @@ describe('announcements', () => {
     setup();
     create(at(T0, hours(10)), at(T0, hours(14)), [EAST]);
     await reconcileAt(T0);
-    expect(runLifecycleCommand(ctx, 'start', 'MX-1', MAINTAINER)).toEqual({ ok: true, message: 'MX-1 is now in progress.' });
-    expect(runLifecycleCommand(ctx, 'start', 'MX-1', MAINTAINER).message).toContain('MX-1 is in progress, so it cannot start');
+    expect(runLifecycleCommand(ctx, 'start', 'MX-1', MAINTAINER)).toEqual({
+      ok: true,
+      message: 'MX-1 is now in progress.',
+    });
+    expect(runLifecycleCommand(ctx, 'start', 'MX-1', MAINTAINER).message).toContain(
+      'MX-1 is in progress, so it cannot start',
+    );
     const rows = await reconcileAt(at(T0, 60_000));
     expect(rows.map((row) => row.message_key)).toContain(`maint:MX-1:${EAST_CHANNEL}:stage:start`);
-    expect(getMaintenance(ctx.db, 'MX-1')).toMatchObject({ state: 'in_progress', startedAt: new Date(T0).toISOString() });
+    expect(getMaintenance(ctx.db, 'MX-1')).toMatchObject({
+      state: 'in_progress',
+      startedAt: new Date(T0).toISOString(),
+    });
     expect(runLifecycleCommand(ctx, 'complete', 'MX-1', MAINTAINER).ok).toBe(true);
     const done = await reconcileAt(at(T0, 120_000));
     const completed = done.find((row) => row.message_key.endsWith(':stage:completed'))!;
@@ -169,7 +214,15 @@ describe('creating maintenances', () => {
     expect(create(at(T0, hours(1)), at(T0, hours(2))).id).toBe('MX-1');
     expect(create(at(T0, hours(1)), at(T0, hours(2))).id).toBe('MX-2');
     const bad = (input: Partial<Parameters<typeof createMaintenance>[1]>, field: string, text: string) => {
-      const base = { title: 't', kind: 'driver' as const, vendor: 'generic' as const, owner: OWNER, clusters: [{ cluster: EAST, scope: { all: true } }], start: at(T0, hours(1)), end: at(T0, hours(2)) };
+      const base = {
+        title: 't',
+        kind: 'driver' as const,
+        vendor: 'generic' as const,
+        owner: OWNER,
+        clusters: [{ cluster: EAST, scope: { all: true } }],
+        start: at(T0, hours(1)),
+        end: at(T0, hours(2)),
+      };
       try {
         createMaintenance(ctx, { ...base, ...input });
         throw new Error('expected a MaintenanceInputError');
@@ -181,8 +234,16 @@ describe('creating maintenances', () => {
     };
     bad({ end: at(T0, hours(1)) }, 'end', 'is not after start');
     bad({ start: 'next tuesday' }, 'start', 'start "next tuesday" is not a date');
-    bad({ clusters: [{ cluster: 'gpu-north', scope: { all: true } }] }, 'clusters', 'cluster "gpu-north" is not declared under clusters (declared: gpu-east, gpu-west)');
-    bad({ clusters: [{ cluster: EAST, scope: { labelSelector: 'pool in ()' } }] }, 'scope', 'cluster gpu-east: invalid label selector');
+    bad(
+      { clusters: [{ cluster: 'gpu-north', scope: { all: true } }] },
+      'clusters',
+      'cluster "gpu-north" is not declared under clusters (declared: gpu-east, gpu-west)',
+    );
+    bad(
+      { clusters: [{ cluster: EAST, scope: { labelSelector: 'pool in ()' } }] },
+      'scope',
+      'cluster gpu-east: invalid label selector',
+    );
     bad({ title: '  ' }, 'title', 'the title is empty');
     bad({ id: 'MX-1' }, 'id', 'maintenance MX-1 already exists');
   });
@@ -190,7 +251,15 @@ describe('creating maintenances', () => {
   it('returns the same maintenance for the same external key', () => {
     setup();
     const origin = { source: 'notice' as const, actor: 'aws', externalKey: 'aws:instance-event-0abc' };
-    const input = { title: 'Host reboot', kind: 'hardware' as const, vendor: 'aws' as const, owner: OWNER, clusters: [{ cluster: EAST, scope: { nodes: ['e-1'] } }], start: at(T0, hours(1)), end: at(T0, hours(2)) };
+    const input = {
+      title: 'Host reboot',
+      kind: 'hardware' as const,
+      vendor: 'aws' as const,
+      owner: OWNER,
+      clusters: [{ cluster: EAST, scope: { nodes: ['e-1'] } }],
+      start: at(T0, hours(1)),
+      end: at(T0, hours(2)),
+    };
     const first = createMaintenance(ctx, input, origin);
     expect(createMaintenance(ctx, input, origin).id).toBe(first.id);
     expect(first).toMatchObject({ source: 'notice', createdBy: 'aws', requiresReboot: true });
@@ -199,16 +268,36 @@ describe('creating maintenances', () => {
   it('rejects a config id taken from Slack', () => {
     setup();
     create(at(T0, hours(1)), at(T0, hours(2)));
-    const entry = { id: 'MX-1', title: 'x', kind: 'firmware', vendor: 'aws', owner: OWNER, clusters: [{ cluster: EAST }], start: at(T0, hours(5)), end: at(T0, hours(6)) };
+    const entry = {
+      id: 'MX-1',
+      title: 'x',
+      kind: 'firmware',
+      vendor: 'aws',
+      owner: OWNER,
+      clusters: [{ cluster: EAST }],
+      start: at(T0, hours(5)),
+      end: at(T0, hours(6)),
+    };
     const other = { ...entry, id: 'MX-7' };
     ctx.config = maintConfig({ maintenance: { maintenances: [other, entry] } });
-    expect(() => syncConfiguredMaintenances(ctx)).toThrow('maintenance.maintenances[1] (MX-1): MX-1 already exists, created from slack');
+    expect(() => syncConfiguredMaintenances(ctx)).toThrow(
+      'maintenance.maintenances[1] (MX-1): MX-1 already exists, created from slack',
+    );
     expect(getMaintenance(ctx.db, 'MX-7')).toBeUndefined();
   });
 
   it('updates the plan of a configured maintenance that changed', () => {
     setup();
-    const entry = { id: 'MX-7', title: 'x', kind: 'firmware', vendor: 'aws', owner: OWNER, clusters: [{ cluster: EAST }], start: at(T0, hours(5)), end: at(T0, hours(6)) };
+    const entry = {
+      id: 'MX-7',
+      title: 'x',
+      kind: 'firmware',
+      vendor: 'aws',
+      owner: OWNER,
+      clusters: [{ cluster: EAST }],
+      start: at(T0, hours(5)),
+      end: at(T0, hours(6)),
+    };
     ctx.config = maintConfig({ maintenance: { maintenances: [entry] } });
     syncConfiguredMaintenances(ctx);
     ctx.config = maintConfig({ maintenance: { maintenances: [{ ...entry, end: at(T0, hours(8)) }] } });

@@ -49,7 +49,15 @@ beforeEach(async () => {
   for (const name of ['e-1', 'e-2']) ctx.fleet.setNode(EAST, name, { at: T0, rack: 'r1' });
   createMaintenance(
     ctx,
-    { title: 'GPU driver 570', kind: 'driver', vendor: 'coreweave', owner: OWNER, clusters: [{ cluster: EAST, scope: { all: true } }], start: at(T0, hours(2)), end: at(T0, hours(6)) },
+    {
+      title: 'GPU driver 570',
+      kind: 'driver',
+      vendor: 'coreweave',
+      owner: OWNER,
+      clusters: [{ cluster: EAST, scope: { all: true } }],
+      start: at(T0, hours(2)),
+      end: at(T0, hours(6)),
+    },
     { source: 'slack', actor: MAINTAINER },
   );
   await reconcileMaintenances(ctx);
@@ -60,7 +68,14 @@ afterAll(() => removeStore(ctx));
 async function run(text: string, user = MAINTAINER): Promise<SubcommandReply> {
   const [name, ...args] = text.split(/\s+/);
   const subcommand = maintenanceSubcommands.find((candidate) => candidate.name === name)!;
-  return subcommand.run({ ctx, args, userId: user, channelId: EAST_CHANNEL, triggerId: slack.issueTriggerId({ user }), client });
+  return subcommand.run({
+    ctx,
+    args,
+    userId: user,
+    channelId: EAST_CHANNEL,
+    triggerId: slack.issueTriggerId({ user }),
+    client,
+  });
 }
 
 async function usageError(text: string): Promise<UsageError> {
@@ -79,8 +94,12 @@ describe('maint commands', () => {
     const unknown = await usageError('maint frobnicate');
     expect(unknown.message).toBe('unknown maint subcommand "frobnicate"');
     expect(unknown.usage).toContain('`/pitstop maint uncordon ID`');
-    expect((await usageError('maint show 12')).message).toBe('"12" is not a maintenance id; expected one such as MX-12');
-    expect((await usageError('maint start')).message).toBe('maint start takes exactly one maintenance id, such as MX-12');
+    expect((await usageError('maint show 12')).message).toBe(
+      '"12" is not a maintenance id; expected one such as MX-12',
+    );
+    expect((await usageError('maint start')).message).toBe(
+      'maint start takes exactly one maintenance id, such as MX-12',
+    );
     expect((await usageError('maint list now')).message).toBe('maint list takes no arguments');
     expect((await usageError('recovery')).message).toBe('recovery takes exactly one maintenance id, such as MX-12');
   });
@@ -94,12 +113,16 @@ describe('maint commands', () => {
     expect(show.text).toContain(`owner <@${OWNER}>`);
     expect(show.text).toContain('Cluster *gpu-east*: all nodes');
     expect(show.text).toContain('announced');
-    expect((await run('maint show MX-99')).text).toBe('Maintenance MX-99 not found. `/pitstop maint list` shows the ids.');
+    expect((await run('maint show MX-99')).text).toBe(
+      'Maintenance MX-99 not found. `/pitstop maint list` shows the ids.',
+    );
   });
 
   it('lets only maintainers change a maintenance', async () => {
     const refused = await run('maint start MX-1', OTHER);
-    expect(refused.text).toBe(`Only roles.maintainers may create, start, complete and cancel maintenances, and <@${OTHER}> is not in it: ask an admin to add your user id or one of your user groups to roles.maintainers.`);
+    expect(refused.text).toBe(
+      `Only roles.maintainers may create, start, complete and cancel maintenances, and <@${OTHER}> is not in it: ask an admin to add your user id or one of your user groups to roles.maintainers.`,
+    );
     expect(getMaintenance(ctx.db, 'MX-1')?.state).toBe('announced');
     expect((await run('maint start MX-1')).text).toBe('MX-1 is now in progress.');
     expect((await run('maint cancel MX-1')).text).toBe('MX-1 is now cancelled.');
@@ -118,15 +141,23 @@ describe('maint commands', () => {
     expect(opens()).toBe(before);
     expect((await run('maint create')).text).toBe('Opened the new maintenance form.');
     const call = slack.calls.filter((entry) => entry.method === 'views.open').at(-1)!;
-    const view = call.arguments.view as { callback_id: string; private_metadata: string; blocks: { block_id: string }[] };
+    const view = call.arguments.view as {
+      callback_id: string;
+      private_metadata: string;
+      blocks: { block_id: string }[];
+    };
     expect(view.callback_id).toBe('maintenance_create_modal');
     expect(JSON.parse(view.private_metadata)).toEqual({ channel: EAST_CHANNEL });
     expect(view.blocks.map((block) => block.block_id)).toContain('maintenance_scope_value');
   });
 
   it('refuses uncordon by role and without cluster writes', async () => {
-    expect((await run('maint uncordon MX-1', MAINTAINER)).text).toContain('Only roles.remediators may run remediations such as uncordon');
-    expect((await run('maint uncordon MX-1', REMEDIATOR)).text).toContain('Uncordon is off: Pitstop writes to clusters only when `maintenance.allowClusterWrites: true`');
+    expect((await run('maint uncordon MX-1', MAINTAINER)).text).toContain(
+      'Only roles.remediators may run remediations such as uncordon',
+    );
+    expect((await run('maint uncordon MX-1', REMEDIATOR)).text).toContain(
+      'Uncordon is off: Pitstop writes to clusters only when `maintenance.allowClusterWrites: true`',
+    );
     ctx.config = maintConfig({ maintenance: { allowClusterWrites: true } });
     ctx.writer = new RecordingWriter(ctx.fleet);
     expect((await run('maint uncordon MX-1', REMEDIATOR)).text).toContain('No node of MX-1 is ready to uncordon');

@@ -42,7 +42,10 @@ export function maintConfig(overrides: Record<string, unknown> = {}): PitstopCon
   });
 }
 
-const RACK_LABEL: Record<string, string> = { [EAST]: 'node.coreweave.cloud/rack', [WEST]: 'oci.oraclecloud.com/host.rack_id' };
+const RACK_LABEL: Record<string, string> = {
+  [EAST]: 'node.coreweave.cloud/rack',
+  [WEST]: 'oci.oraclecloud.com/host.rack_id',
+};
 
 export interface NodeSpec {
   rack?: string;
@@ -65,7 +68,14 @@ export function nodeObject(cluster: string, name: string, spec: NodeSpec): KubeO
   const gpus = spec.gpus ?? 8;
   const ready = spec.ready ?? 'True';
   const since = spec.readySince ?? new Date(Date.parse(spec.at) - 86_400_000).toISOString();
-  const gpuLabels: Record<string, string> = gpus === 0 ? {} : { 'nvidia.com/gpu.present': 'true', 'nvidia.com/gpu.product': spec.sku ?? H100, 'nvidia.com/gpu.count': String(gpus) };
+  const gpuLabels: Record<string, string> =
+    gpus === 0
+      ? {}
+      : {
+          'nvidia.com/gpu.present': 'true',
+          'nvidia.com/gpu.product': spec.sku ?? H100,
+          'nvidia.com/gpu.count': String(gpus),
+        };
   const labels: Record<string, string> = {
     'kubernetes.io/hostname': name,
     ...gpuLabels,
@@ -75,26 +85,61 @@ export function nodeObject(cluster: string, name: string, spec: NodeSpec): KubeO
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name, uid: `uid-${cluster}-${name}`, creationTimestamp: '2026-01-01T00:00:00Z', labels, annotations: {} },
+    metadata: {
+      name,
+      uid: `uid-${cluster}-${name}`,
+      creationTimestamp: '2026-01-01T00:00:00Z',
+      labels,
+      annotations: {},
+    },
     spec: {
       providerID: `${cluster === WEST ? 'oci' : 'coreweave'}://${cluster}/${name}-instance`,
       ...(spec.cordoned ? { unschedulable: true } : {}),
       ...(spec.taints || spec.cordoned
         ? {
             taints: [
-              ...(spec.cordoned ? [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule', timeAdded: spec.at }] : []),
-              ...(spec.taints ?? []).map((taint) => ({ key: taint.key, value: taint.value ?? '', effect: taint.effect ?? 'NoSchedule' })),
+              ...(spec.cordoned
+                ? [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule', timeAdded: spec.at }]
+                : []),
+              ...(spec.taints ?? []).map((taint) => ({
+                key: taint.key,
+                value: taint.value ?? '',
+                effect: taint.effect ?? 'NoSchedule',
+              })),
             ],
           }
         : {}),
     },
     status: {
       capacity: { cpu: '96', memory: '1000Gi', pods: '110', ...(gpus === 0 ? {} : { 'nvidia.com/gpu': String(gpus) }) },
-      allocatable: { cpu: '95', memory: '990Gi', pods: '110', ...(gpus === 0 ? {} : { 'nvidia.com/gpu': String(spec.allocatable ?? gpus) }) },
+      allocatable: {
+        cpu: '95',
+        memory: '990Gi',
+        pods: '110',
+        ...(gpus === 0 ? {} : { 'nvidia.com/gpu': String(spec.allocatable ?? gpus) }),
+      },
       conditions: [
-        { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', lastHeartbeatTime: spec.at, lastTransitionTime: since },
-        { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', lastHeartbeatTime: spec.at, lastTransitionTime: since },
-        { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', lastHeartbeatTime: spec.at, lastTransitionTime: since },
+        {
+          type: 'MemoryPressure',
+          status: 'False',
+          reason: 'KubeletHasSufficientMemory',
+          lastHeartbeatTime: spec.at,
+          lastTransitionTime: since,
+        },
+        {
+          type: 'DiskPressure',
+          status: 'False',
+          reason: 'KubeletHasNoDiskPressure',
+          lastHeartbeatTime: spec.at,
+          lastTransitionTime: since,
+        },
+        {
+          type: 'PIDPressure',
+          status: 'False',
+          reason: 'KubeletHasSufficientPID',
+          lastHeartbeatTime: spec.at,
+          lastTransitionTime: since,
+        },
         {
           type: 'Ready',
           status: ready,
@@ -114,7 +159,13 @@ export function nodeView(cluster: string, name: string, spec: NodeSpec): NodeVie
 }
 
 /** A running workload pod on a node. */
-export function runningPod(cluster: string, namespace: string, name: string, node: string, options: { gpus?: number; daemonSet?: boolean } = {}): PodView {
+export function runningPod(
+  cluster: string,
+  namespace: string,
+  name: string,
+  node: string,
+  options: { gpus?: number; daemonSet?: boolean } = {},
+): PodView {
   return toPodView(
     {
       metadata: {
@@ -122,9 +173,20 @@ export function runningPod(cluster: string, namespace: string, name: string, nod
         namespace,
         uid: `uid-${namespace}-${name}`,
         creationTimestamp: '2026-03-01T00:00:00Z',
-        ownerReferences: [{ apiVersion: 'apps/v1', kind: options.daemonSet ? 'DaemonSet' : 'StatefulSet', name: name.replace(/-\d+$/, ''), uid: 'x', controller: true }],
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: options.daemonSet ? 'DaemonSet' : 'StatefulSet',
+            name: name.replace(/-\d+$/, ''),
+            uid: 'x',
+            controller: true,
+          },
+        ],
       },
-      spec: { nodeName: node, containers: [{ name: 'main', resources: { requests: { 'nvidia.com/gpu': String(options.gpus ?? 0) } } }] },
+      spec: {
+        nodeName: node,
+        containers: [{ name: 'main', resources: { requests: { 'nvidia.com/gpu': String(options.gpus ?? 0) } } }],
+      },
       status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
     },
     cluster,
@@ -132,15 +194,25 @@ export function runningPod(cluster: string, namespace: string, name: string, nod
 }
 
 /** A pending pod whose PodScheduled condition carries the scheduler's message. */
-export function pendingPodObject(namespace: string, name: string, message: string, since: string, gpus = 8): KubeObject {
+export function pendingPodObject(
+  namespace: string,
+  name: string,
+  message: string,
+  since: string,
+  gpus = 8,
+): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace, uid: `uid-${namespace}-${name}`, creationTimestamp: since },
-    spec: { containers: [{ name: 'main', image: 'trainer', resources: { requests: { 'nvidia.com/gpu': String(gpus) } } }] },
+    spec: {
+      containers: [{ name: 'main', image: 'trainer', resources: { requests: { 'nvidia.com/gpu': String(gpus) } } }],
+    },
     status: {
       phase: 'Pending',
-      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: since }],
+      conditions: [
+        { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: since },
+      ],
     },
   };
 }
@@ -149,7 +221,12 @@ export function pendingPodObject(namespace: string, name: string, message: strin
 export function validatorPod(cluster: string, node: string, healthy: boolean): PodView {
   return toPodView(
     {
-      metadata: { name: `nvidia-operator-validator-${node}`, namespace: 'gpu-operator', uid: `uid-validator-${node}`, labels: { app: 'nvidia-operator-validator' } },
+      metadata: {
+        name: `nvidia-operator-validator-${node}`,
+        namespace: 'gpu-operator',
+        uid: `uid-validator-${node}`,
+        labels: { app: 'nvidia-operator-validator' },
+      },
       spec: { nodeName: node, containers: [{ name: 'nvidia-operator-validator' }] },
       status: {
         phase: healthy ? 'Running' : 'Pending',
@@ -157,7 +234,13 @@ export function validatorPod(cluster: string, node: string, healthy: boolean): P
         initContainerStatuses: healthy
           ? [{ name: 'driver-validation', ready: true, state: { terminated: { exitCode: 0, reason: 'Completed' } } }]
           : [{ name: 'driver-validation', ready: false, state: { waiting: { reason: 'CrashLoopBackOff' } } }],
-        containerStatuses: [{ name: 'nvidia-operator-validator', ready: healthy, state: healthy ? { running: {} } : { waiting: { reason: 'PodInitializing' } } }],
+        containerStatuses: [
+          {
+            name: 'nvidia-operator-validator',
+            ready: healthy,
+            state: healthy ? { running: {} } : { waiting: { reason: 'PodInitializing' } },
+          },
+        ],
       },
     },
     cluster,
@@ -215,7 +298,14 @@ export class RecordingWriter implements FleetWriter {
   async uncordon(cluster: string, node: string): Promise<void> {
     this.calls.push(`${cluster}/${node}`);
     const view = this.fleet.node(cluster, node);
-    if (view) this.fleet.nodeMap.get(cluster)!.set(node, { ...view, unschedulable: false, taints: (view.taints ?? []).filter((taint) => taint.key !== 'node.kubernetes.io/unschedulable') });
+    if (view)
+      this.fleet.nodeMap
+        .get(cluster)!
+        .set(node, {
+          ...view,
+          unschedulable: false,
+          taints: (view.taints ?? []).filter((taint) => taint.key !== 'node.kubernetes.io/unschedulable'),
+        });
   }
 }
 
@@ -227,7 +317,16 @@ export interface MaintContext extends PitstopContext {
 }
 
 /** Opens a store in a fresh temp directory, or at `path` to play a restart on the same file. */
-export function maintContext(options: { path?: string; fleet?: TestFleet; config?: PitstopConfig; start?: string; clock?: ManualClock; writer?: FleetWriter } = {}): MaintContext {
+export function maintContext(
+  options: {
+    path?: string;
+    fleet?: TestFleet;
+    config?: PitstopConfig;
+    start?: string;
+    clock?: ManualClock;
+    writer?: FleetWriter;
+  } = {},
+): MaintContext {
   const path = options.path ?? join(mkdtempSync(join(tmpdir(), 'pitstop-maint-')), 'pitstop.db');
   const db: Db = openStore(path);
   const context: MaintContext = {

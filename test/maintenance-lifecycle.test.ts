@@ -57,7 +57,12 @@ async function reconcileAt(time: string) {
   return outboxSince(ctx.db, mark);
 }
 
-function setNode(name: string, rack: string, time: string, extra: Partial<Parameters<TestFleet['setNode']>[2]> = {}): void {
+function setNode(
+  name: string,
+  rack: string,
+  time: string,
+  extra: Partial<Parameters<TestFleet['setNode']>[2]> = {},
+): void {
   ctx.fleet.setNode(EAST, name, { at: time, rack, ...extra });
 }
 
@@ -68,7 +73,13 @@ function nodeStates(): Record<string, string> {
 beforeAll(() => {
   const fleet = new TestFleet();
   ctx = maintContext({ config, fleet, start: T0 });
-  for (const [name, rack] of [['h-1', 'r1'], ['h-2', 'r1'], ['h-3', 'r2'], ['h-4', 'r2']] as const) setNode(name, rack, T0);
+  for (const [name, rack] of [
+    ['h-1', 'r1'],
+    ['h-2', 'r1'],
+    ['h-3', 'r2'],
+    ['h-4', 'r2'],
+  ] as const)
+    setNode(name, rack, T0);
   fleet.setNode(EAST, 'a-1', { at: T0, rack: 'r1', sku: A100 });
   fleet.running.set(EAST, [
     runningPod(EAST, 'ml-train', 'trainer-0', 'h-1', { gpus: 8 }),
@@ -99,7 +110,9 @@ describe('maintenance lifecycle', () => {
     const rows = await reconcileAt(at(START, -hours(24)));
     expect(rows.map((row) => [row.kind, row.message_key])).toEqual([['post', THREAD]]);
     const blocks = JSON.stringify(rows[0]!.payload.blocks);
-    expect(rows[0]!.payload.text).toBe('MX-12 NIC firmware security patch: announced, window 2026-03-03T00:00:00.000Z to 2026-03-03T04:00:00.000Z. 4 nodes, 32 GPUs.');
+    expect(rows[0]!.payload.text).toBe(
+      'MX-12 NIC firmware security patch: announced, window 2026-03-03T00:00:00.000Z to 2026-03-03T04:00:00.000Z. 4 nodes, 32 GPUs.',
+    );
     expect(blocks).toContain('4 nodes, 32 GPUs');
     expect(blocks).toContain('NVIDIA-H100-80GB-HBM3: 32 GPUs on 4 nodes');
     expect(blocks).toContain('2 racks: r1, r2');
@@ -119,7 +132,11 @@ describe('maintenance lifecycle', () => {
   it('replies 1h ahead in the thread without mentioning again', async () => {
     const rows = await reconcileAt(at(START, -hours(1)));
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ kind: 'reply', message_key: `maint:MX-12:${EAST_CHANNEL}:stage:lead:1h`, thread_key: THREAD });
+    expect(rows[0]).toMatchObject({
+      kind: 'reply',
+      message_key: `maint:MX-12:${EAST_CHANNEL}:stage:lead:1h`,
+      thread_key: THREAD,
+    });
     expect(rows[0]!.payload.options).toEqual({ reply_broadcast: true });
     expect(rows[0]!.payload.text).toContain('starts in 1h');
     expect(JSON.stringify(rows[0]!.payload.blocks)).not.toContain('<!subteam^');
@@ -135,7 +152,9 @@ describe('maintenance lifecycle', () => {
       ['update', THREAD],
       ['reply', RECOVERY],
     ]);
-    expect(rows[2]!.payload.text).toBe('MX-12 recovery: 0/4 nodes validated, 0/32 GPUs back, 4 nodes in the long tail.');
+    expect(rows[2]!.payload.text).toBe(
+      'MX-12 recovery: 0/4 nodes validated, 0/32 GPUs back, 4 nodes in the long tail.',
+    );
     expect(JSON.stringify(rows[0]!.payload.blocks)).toContain('No team workloads run on these nodes now.');
     expect(listNodes(ctx.db, 'MX-12').find((node) => node.node === 'h-3')?.teams).toEqual(['serving']);
   });
@@ -166,7 +185,9 @@ describe('maintenance lifecycle', () => {
     setNode('h-2', 'r1', soaked, { bootId: 'boot-h-2-2', readySince: back });
     const rows = await reconcileAt(soaked);
     expect(nodeStates()).toEqual({ 'h-1': 'validated', 'h-2': 'validated', 'h-3': 'scheduled', 'h-4': 'scheduled' });
-    expect(rows.at(-1)!.payload.text).toBe('MX-12 recovery: 2/4 nodes validated, 16/32 GPUs back, 2 nodes in the long tail.');
+    expect(rows.at(-1)!.payload.text).toBe(
+      'MX-12 recovery: 2/4 nodes validated, 16/32 GPUs back, 2 nodes in the long tail.',
+    );
   });
 
   it('recovers at the window end and escalates to the owner', async () => {
@@ -230,6 +251,9 @@ describe('maintenance lifecycle', () => {
       'completed',
       'overdue_resolved',
     ]);
-    expect(timeline.filter((entry) => entry.action === 'overdue_escalated').map((entry) => entry.detail)).toEqual([{ level: 2 }, { level: 3 }]);
+    expect(timeline.filter((entry) => entry.action === 'overdue_escalated').map((entry) => entry.detail)).toEqual([
+      { level: 2 },
+      { level: 3 },
+    ]);
   });
 });

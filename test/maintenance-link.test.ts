@@ -22,8 +22,10 @@ import {
 const T0 = '2026-03-01T00:00:00Z';
 const START = at(T0, hours(1));
 const END = at(T0, hours(5));
-const CORDONED = '0/6 nodes are available: 3 node(s) were unschedulable, 3 Insufficient nvidia.com/gpu. preemption: 0/6 nodes are available: 6 Preemption is not helpful for scheduling.';
-const QUOTA = 'pods "quota-0" is forbidden: exceeded quota: gpu-quota, requested: requests.nvidia.com/gpu=8, used: requests.nvidia.com/gpu=64, limited: requests.nvidia.com/gpu=64';
+const CORDONED =
+  '0/6 nodes are available: 3 node(s) were unschedulable, 3 Insufficient nvidia.com/gpu. preemption: 0/6 nodes are available: 6 Preemption is not helpful for scheduling.';
+const QUOTA =
+  'pods "quota-0" is forbidden: exceeded quota: gpu-quota, requested: requests.nvidia.com/gpu=8, used: requests.nvidia.com/gpu=64, limited: requests.nvidia.com/gpu=64';
 const PENDING = `maint:MX-1:${EAST_CHANNEL}:pending`;
 
 let ctx: MaintContext;
@@ -38,10 +40,19 @@ async function reconcileAt(time: string) {
 beforeEach(async () => {
   ctx = maintContext({ fleet: new TestFleet(), start: T0 });
   for (const name of ['m-1', 'm-2', 'm-3']) ctx.fleet.setNode(EAST, name, { at: T0, rack: 'r1' });
-  for (const name of ['o-1', 'o-2', 'o-3']) ctx.fleet.setNode(EAST, name, { at: T0, rack: 'r9', sku: 'NVIDIA-A100-SXM4-80GB' });
+  for (const name of ['o-1', 'o-2', 'o-3'])
+    ctx.fleet.setNode(EAST, name, { at: T0, rack: 'r9', sku: 'NVIDIA-A100-SXM4-80GB' });
   createMaintenance(
     ctx,
-    { title: 'Rack r1 reimage', kind: 'reimage', vendor: 'coreweave', owner: OWNER, clusters: [{ cluster: EAST, scope: { racks: ['r1'] } }], start: START, end: END },
+    {
+      title: 'Rack r1 reimage',
+      kind: 'reimage',
+      vendor: 'coreweave',
+      owner: OWNER,
+      clusters: [{ cluster: EAST, scope: { racks: ['r1'] } }],
+      start: START,
+      end: END,
+    },
     { source: 'slack', actor: MAINTAINER },
   );
   await reconcileAt(T0);
@@ -75,7 +86,12 @@ describe('link to maintenance', () => {
   it('names the maintenance after the window', async () => {
     await reconcileAt(at(START, hours(1)));
     await reconcileAt(END);
-    expect(linkToMaintenance(ctx, EAST, ['m-1', 'm-3'])).toMatchObject({ inWindow: false, nodesInScope: ['m-1', 'm-3'], stillCordoned: 1, validated: 1 });
+    expect(linkToMaintenance(ctx, EAST, ['m-1', 'm-3'])).toMatchObject({
+      inWindow: false,
+      nodesInScope: ['m-1', 'm-3'],
+      stillCordoned: 1,
+      validated: 1,
+    });
   });
 
   it('returns null without a match', async () => {

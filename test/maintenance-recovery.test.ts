@@ -41,7 +41,12 @@ function byName(): Map<string, MaintenanceNode> {
 /** Puts a node into the fleet as it looks at `time`, rebooted when `rebooted` is set. */
 function place(name: string, time: string, spec: Partial<NodeSpec> & { rebooted?: boolean } = {}): void {
   const { rebooted, ...rest } = spec;
-  ctx.fleet.setNode(EAST, name, { at: time, rack: name.startsWith('n-1') ? 'r1' : 'r2', ...(rebooted ? { bootId: `boot-${name}-2`, readySince: BACK } : {}), ...rest });
+  ctx.fleet.setNode(EAST, name, {
+    at: time,
+    rack: name.startsWith('n-1') ? 'r1' : 'r2',
+    ...(rebooted ? { bootId: `boot-${name}-2`, readySince: BACK } : {}),
+    ...rest,
+  });
 }
 
 beforeAll(async () => {
@@ -49,11 +54,25 @@ beforeAll(async () => {
   const names = ['n-10', 'n-11', 'n-12', 'n-13', 'n-20', 'n-21', 'n-22', 'n-23'];
   for (const name of names) place(name, T0, { labels: { 'nvidia.com/gpu.deploy.operator-validator': 'true' } });
   // Cordoned by another controller before the maintenance, with its mark on the node.
-  place('n-23', T0, { cordoned: true, labels: { 'k8saas.nvidia.com/cordon-by': 'NVSentinel', 'nvidia.com/gpu.deploy.operator-validator': 'true' } });
-  ctx.fleet.validators.set(EAST, names.map((name) => validatorPod(EAST, name, true)));
+  place('n-23', T0, {
+    cordoned: true,
+    labels: { 'k8saas.nvidia.com/cordon-by': 'NVSentinel', 'nvidia.com/gpu.deploy.operator-validator': 'true' },
+  });
+  ctx.fleet.validators.set(
+    EAST,
+    names.map((name) => validatorPod(EAST, name, true)),
+  );
   createMaintenance(
     ctx,
-    { title: 'BIOS and NIC firmware', kind: 'firmware', vendor: 'coreweave', owner: OWNER, clusters: [{ cluster: EAST, scope: { all: true } }], start: START, end: END },
+    {
+      title: 'BIOS and NIC firmware',
+      kind: 'firmware',
+      vendor: 'coreweave',
+      owner: OWNER,
+      clusters: [{ cluster: EAST, scope: { all: true } }],
+      start: START,
+      end: END,
+    },
     { source: 'slack', actor: MAINTAINER },
   );
   await reconcileMaintenances(ctx);
@@ -67,8 +86,15 @@ beforeAll(async () => {
   place('n-20', NOW, { rebooted: true, labels: operandLabel });
   place('n-21', NOW, { rebooted: true, labels: operandLabel, cordoned: true });
   ctx.fleet.removeNode(EAST, 'n-22');
-  place('n-23', NOW, { rebooted: true, cordoned: true, labels: { 'k8saas.nvidia.com/cordon-by': 'NVSentinel', ...operandLabel } });
-  ctx.fleet.validators.set(EAST, names.map((name) => validatorPod(EAST, name, name !== 'n-20')));
+  place('n-23', NOW, {
+    rebooted: true,
+    cordoned: true,
+    labels: { 'k8saas.nvidia.com/cordon-by': 'NVSentinel', ...operandLabel },
+  });
+  ctx.fleet.validators.set(
+    EAST,
+    names.map((name) => validatorPod(EAST, name, name !== 'n-20')),
+  );
   ctx.clock.set(NOW);
   await reconcileMaintenances(ctx);
 });
@@ -78,7 +104,12 @@ afterAll(() => removeStore(ctx));
 describe('recovery tracking on real-shaped nodes', () => {
   it('validates a clean return', () => {
     // Dated by the kubelet's Ready transition, not by when the tracker first saw it back.
-    expect(byName().get('n-10')).toMatchObject({ state: 'validated', verdict: 'ready', returnedAt: BACK, stateSince: BACK });
+    expect(byName().get('n-10')).toMatchObject({
+      state: 'validated',
+      verdict: 'ready',
+      returnedAt: BACK,
+      stateSince: BACK,
+    });
   });
 
   it('names a leftover maintenance taint', () => {
@@ -89,7 +120,12 @@ describe('recovery tracking on real-shaped nodes', () => {
 
   it('names GPUs missing from allocatable', () => {
     const node = byName().get('n-12')!;
-    expect(node).toMatchObject({ state: 'failed', failingCheck: 'gpu-allocatable', gpusExpected: 8, gpusAllocatable: 7 });
+    expect(node).toMatchObject({
+      state: 'failed',
+      failingCheck: 'gpu-allocatable',
+      gpusExpected: 8,
+      gpusAllocatable: 7,
+    });
     expect(node.reasons).toContain('gpu_allocatable_short');
   });
 
@@ -129,7 +165,9 @@ describe('recovery tracking on real-shaped nodes', () => {
     expect(text).toContain('Down (not Ready)* (1 node)');
     expect(text).toContain('Not in the cluster* (1 node)');
     expect(text).toContain('Validated except the cordon: ready to uncordon* (1 node)');
-    expect(text).toMatch(/`n-12` · r1 · NVIDIA-H100-80GB-HBM3 · coreweave n-12-instance · since <!date\^\d+\^\{ago\}\|2026-03-01T07:00:00Z> — nvidia.com\/gpu allocatable 7/);
+    expect(text).toMatch(
+      /`n-12` · r1 · NVIDIA-H100-80GB-HBM3 · coreweave n-12-instance · since <!date\^\d+\^\{ago\}\|2026-03-01T07:00:00Z> — nvidia.com\/gpu allocatable 7/,
+    );
     expect(text).toContain('Uncordon validated nodes (1)');
     expect(message.text).toBe('MX-1 recovery: 1/8 nodes validated, 8/64 GPUs back, 7 nodes in the long tail.');
     expect(getMaintenance(ctx.db, 'MX-1')?.state).toBe('recovering');
@@ -144,11 +182,31 @@ describe('recovery tracking on real-shaped nodes', () => {
 
 function stuckNode(index: number): MaintenanceNode {
   const causes = [
-    { state: 'failed', failingCheck: 'gpu-allocatable', evidence: 'nvidia.com/gpu allocatable 7, was 8 before the maintenance' },
-    { state: 'failed', failingCheck: 'taints', evidence: `${MAINTENANCE_TAINT}=fw:NoSchedule is a maintenance taint that is still set` },
-    { state: 'down', failingCheck: 'ready', evidence: 'Ready=Unknown since 2026-03-01T04:30:00Z (NodeStatusUnknown: Kubelet stopped posting node status.)' },
-    { state: 'returned', failingCheck: 'soak', evidence: 'Ready for 4m since 2026-03-01T06:56:00Z; the soak of 10m ends in 6m.' },
-    { state: 'failed', failingCheck: 'gpu-operator', evidence: 'nvidia-operator-validator-x is Init:0/4 (driver-validation waiting: CrashLoopBackOff)' },
+    {
+      state: 'failed',
+      failingCheck: 'gpu-allocatable',
+      evidence: 'nvidia.com/gpu allocatable 7, was 8 before the maintenance',
+    },
+    {
+      state: 'failed',
+      failingCheck: 'taints',
+      evidence: `${MAINTENANCE_TAINT}=fw:NoSchedule is a maintenance taint that is still set`,
+    },
+    {
+      state: 'down',
+      failingCheck: 'ready',
+      evidence: 'Ready=Unknown since 2026-03-01T04:30:00Z (NodeStatusUnknown: Kubelet stopped posting node status.)',
+    },
+    {
+      state: 'returned',
+      failingCheck: 'soak',
+      evidence: 'Ready for 4m since 2026-03-01T06:56:00Z; the soak of 10m ends in 6m.',
+    },
+    {
+      state: 'failed',
+      failingCheck: 'gpu-operator',
+      evidence: 'nvidia-operator-validator-x is Init:0/4 (driver-validation waiting: CrashLoopBackOff)',
+    },
   ] as const;
   const cause = causes[index % causes.length]!;
   return {
@@ -198,7 +256,13 @@ describe('recovery message size', () => {
   it('fits a long tail of 500 nodes in one valid message', async () => {
     const maintenance = { ...getMaintenance(ctx.db, 'MX-1')!, id: 'MX-9' };
     const nodes = Array.from({ length: 500 }, (_, index) => stuckNode(index));
-    const message = recoveryMessage({ maintenance, nodes, overdue: undefined, now: new Date(NOW), snoozeChoices: ['1h'] });
+    const message = recoveryMessage({
+      maintenance,
+      nodes,
+      overdue: undefined,
+      now: new Date(NOW),
+      snoozeChoices: ['1h'],
+    });
     expect(checkMessageLimits(message as { text: string; blocks?: unknown[] })).toEqual([]);
     expect(message.blocks!.length).toBeLessThanOrEqual(50);
     const text = JSON.stringify(message.blocks);
@@ -208,7 +272,11 @@ describe('recovery message size', () => {
     // Oldest first: the first node of each cause leads its group.
     expect(text.indexOf('gpu-a0000-long')).toBeLessThan(text.indexOf('gpu-a0005-long'));
     const client = new WebClient('xoxb-recovery', { slackApiUrl: slack.url });
-    const posted = await client.chat.postMessage({ channel: EAST_CHANNEL, text: message.text, blocks: message.blocks as never });
+    const posted = await client.chat.postMessage({
+      channel: EAST_CHANNEL,
+      text: message.text,
+      blocks: message.blocks as never,
+    });
     expect(posted.ok).toBe(true);
   });
 

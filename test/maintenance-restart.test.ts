@@ -3,7 +3,20 @@ import { ManualClock } from '../src/clock.js';
 import { reconcileMaintenances } from '../src/jobs/maintenance.js';
 import { syncConfiguredMaintenances } from '../src/maintenance/lifecycle.js';
 import { getMaintenance } from '../src/maintenance/store.js';
-import { at, EAST, hours, lastOutboxId, maintConfig, maintContext, OWNER, outboxSince, removeStore, TestFleet, WEST, type MaintContext } from './maintenance-fixtures.js';
+import {
+  at,
+  EAST,
+  hours,
+  lastOutboxId,
+  maintConfig,
+  maintContext,
+  OWNER,
+  outboxSince,
+  removeStore,
+  TestFleet,
+  WEST,
+  type MaintContext,
+} from './maintenance-fixtures.js';
 
 const T0 = '2026-03-01T00:00:00Z';
 const START = at(T0, hours(30));
@@ -60,7 +73,9 @@ describe('restart', () => {
     expect(await reconcileAt(at(START, -hours(1)))).toEqual([]);
     const started = await reconcileAt(START);
     expect(getMaintenance(ctx.db, 'MX-40')?.state).toBe('in_progress');
-    expect(started.filter((row) => row.kind === 'reply').map((row) => row.message_key.split(':').slice(3).join(':'))).toEqual(['stage:start', 'stage:start', 'recovery', 'recovery']);
+    expect(
+      started.filter((row) => row.kind === 'reply').map((row) => row.message_key.split(':').slice(3).join(':')),
+    ).toEqual(['stage:start', 'stage:start', 'recovery', 'recovery']);
     restart();
     expect(await reconcileAt(START)).toEqual([]);
     const time = at(START, hours(1));
@@ -72,7 +87,9 @@ describe('restart', () => {
   });
 
   it('enqueues each post key once', () => {
-    const firsts = outboxSince(ctx.db).filter((row) => row.kind === 'post' || row.kind === 'reply').map((row) => row.message_key);
+    const firsts = outboxSince(ctx.db)
+      .filter((row) => row.kind === 'post' || row.kind === 'reply')
+      .map((row) => row.message_key);
     expect(new Set(firsts).size).toBe(firsts.length);
     // Two channels, each: thread root, 1h reply, start reply, recovery message.
     expect(firsts.length).toBe(8);

@@ -58,7 +58,8 @@ describe('maintenance scope', () => {
     nodeView(EAST, 'a-1', { at: AT, rack: 'r1', sku: A100, labels: { pool: 'train' } }),
     nodeView(EAST, 'cpu-1', { at: AT, gpus: 0 }),
   ];
-  const names = (scope: Parameters<typeof selectNodes>[1]) => selectNodes(east, scope, nodes).nodes.map((node) => node.name);
+  const names = (scope: Parameters<typeof selectNodes>[1]) =>
+    selectNodes(east, scope, nodes).nodes.map((node) => node.name);
 
   it('all selects every node', () => {
     expect(names({ all: true })).toEqual(['h-1', 'h-2', 'a-1', 'cpu-1']);
@@ -73,14 +74,27 @@ describe('maintenance scope', () => {
   });
 
   it('reads racks through the cluster rackLabel override', () => {
-    const overridden = clusterConfig(maintConfig({ clusters: [{ name: EAST, vendor: 'generic', context: EAST, channel: 'C0GPUEAST', rackLabel: 'example.com/rack' }] }), EAST);
-    const labelled = [nodeView(EAST, 'g-1', { at: AT, labels: { 'example.com/rack': 'r9' } }), nodeView(EAST, 'g-2', { at: AT })];
+    const overridden = clusterConfig(
+      maintConfig({
+        clusters: [
+          { name: EAST, vendor: 'generic', context: EAST, channel: 'C0GPUEAST', rackLabel: 'example.com/rack' },
+        ],
+      }),
+      EAST,
+    );
+    const labelled = [
+      nodeView(EAST, 'g-1', { at: AT, labels: { 'example.com/rack': 'r9' } }),
+      nodeView(EAST, 'g-2', { at: AT }),
+    ];
     expect(selectNodes(overridden, { racks: ['r9'] }, labelled).nodes.map((node) => node.name)).toEqual(['g-1']);
   });
 
   it('reads the OCI rack label on an OCI cluster', () => {
     const west = clusterConfig(config, WEST);
-    const ociNodes = [nodeView(WEST, 'o-1', { at: AT, rack: 'ocid-rack-7' }), nodeView(WEST, 'o-2', { at: AT, rack: 'ocid-rack-8' })];
+    const ociNodes = [
+      nodeView(WEST, 'o-1', { at: AT, rack: 'ocid-rack-7' }),
+      nodeView(WEST, 'o-2', { at: AT, rack: 'ocid-rack-8' }),
+    ];
     expect(selectNodes(west, { racks: ['ocid-rack-7'] }, ociNodes).nodes.map((node) => node.name)).toEqual(['o-1']);
   });
 

@@ -17,14 +17,27 @@ import { startSlackStandIn, type SlackStandIn, type StandInMessage } from '../sr
 import { sendBlockAction, sendSlashCommand, sendViewSubmission } from '../src/standins/slack-interactions.js';
 import { openStore, type Db } from '../src/store/db.js';
 import { readTimeline } from '../src/store/outbox.js';
-import { at, EAST, EAST_CHANNEL, hours, maintConfig, MAINTAINER, nodeObject, OWNER, pendingPodObject, REMEDIATOR, type NodeSpec } from './maintenance-fixtures.js';
+import {
+  at,
+  EAST,
+  EAST_CHANNEL,
+  hours,
+  maintConfig,
+  MAINTAINER,
+  nodeObject,
+  OWNER,
+  pendingPodObject,
+  REMEDIATOR,
+  type NodeSpec,
+} from './maintenance-fixtures.js';
 
 const TOKEN = 'xoxb-maint-slack';
 const SECRET = 'maint-slack-secret';
 const TEAM = 'T0STANDIN';
 const OTHER = 'U0OTHER';
 const T0 = '2026-03-01T00:00:00Z';
-const CORDONED = '0/4 nodes are available: 3 node(s) were unschedulable, 1 Insufficient nvidia.com/gpu. preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.';
+const CORDONED =
+  '0/4 nodes are available: 3 node(s) were unschedulable, 1 Insufficient nvidia.com/gpu. preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.';
 const HOLD = { 'k8saas.nvidia.com/cordon-by': 'NVSentinel', 'k8saas.nvidia.com/cordon-reason': 'GpuXidError' };
 
 function singleClusterConfig(allowClusterWrites: boolean): PitstopConfig {
@@ -136,7 +149,12 @@ const END = at(T0, hours(6));
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pitstop-maint-slack-'));
   kube = await startKubeStandIn();
-  for (const [name, rack] of [['k-1', 'r1'], ['k-2', 'r1'], ['k-3', 'r2']] as const) kube.apply(nodeObject(EAST, name, { at: T0, rack }));
+  for (const [name, rack] of [
+    ['k-1', 'r1'],
+    ['k-2', 'r1'],
+    ['k-3', 'r2'],
+  ] as const)
+    kube.apply(nodeObject(EAST, name, { at: T0, rack }));
   kube.apply(nodeObject(EAST, 'k-4', { at: T0, rack: 'r2', cordoned: true, labels: HOLD }));
   kube.apply(pendingPodObject('ml-train', 'trainer-0', CORDONED, at(START, 10 * 60_000)));
   kube.apply(pendingPodObject('ml-train', 'trainer-1', CORDONED, at(START, 11 * 60_000)));
@@ -160,8 +178,22 @@ beforeAll(async () => {
     retryBaseMs: 20,
     maxRetryDelayMs: 200,
   });
-  ctx = { config: singleClusterConfig(true), db, clock, fleet: watch, writer: createFleetWriter(clusters), log: silentLogger, requestReconcile: () => undefined };
-  app = createSlackApp(ctx, { botToken: TOKEN, signingSecret: SECRET, slackApiUrl: slack.url, port: 0, host: '127.0.0.1' });
+  ctx = {
+    config: singleClusterConfig(true),
+    db,
+    clock,
+    fleet: watch,
+    writer: createFleetWriter(clusters),
+    log: silentLogger,
+    requestReconcile: () => undefined,
+  };
+  app = createSlackApp(ctx, {
+    botToken: TOKEN,
+    signingSecret: SECRET,
+    slackApiUrl: slack.url,
+    port: 0,
+    host: '127.0.0.1',
+  });
   await app.start();
   dispatcher.start();
 });
@@ -193,16 +225,26 @@ describe('maintenance through Slack and the cluster', () => {
 
   it('shows form errors next to the inputs', async () => {
     const response = await submitCreate(MAINTAINER, createValues(END, START));
-    expect(response.json).toEqual({ response_action: 'errors', errors: { maintenance_end: `end ${new Date(START).toISOString()} is not after start ${new Date(END).toISOString()}` } });
+    expect(response.json).toEqual({
+      response_action: 'errors',
+      errors: {
+        maintenance_end: `end ${new Date(START).toISOString()} is not after start ${new Date(END).toISOString()}`,
+      },
+    });
     const values = createValues(START, END);
     values.maintenance_scope_value = { value: { type: 'plain_text_input', value: '' } };
-    expect((await submitCreate(MAINTAINER, values)).json).toEqual({ response_action: 'errors', errors: { maintenance_scope_value: 'Enter the racks this maintenance covers.' } });
+    expect((await submitCreate(MAINTAINER, values)).json).toEqual({
+      response_action: 'errors',
+      errors: { maintenance_scope_value: 'Enter the racks this maintenance covers.' },
+    });
     expect(getMaintenance(db, 'MX-1')).toBeUndefined();
   });
 
   it('rejects a non-maintainer submission', async () => {
     const response = await submitCreate(OTHER, createValues(START, END));
-    expect((response.json as { errors: Record<string, string> }).errors.maintenance_title).toContain('Only roles.maintainers');
+    expect((response.json as { errors: Record<string, string> }).errors.maintenance_title).toContain(
+      'Only roles.maintainers',
+    );
     expect(getMaintenance(db, 'MX-1')).toBeUndefined();
   });
 
@@ -210,12 +252,19 @@ describe('maintenance through Slack and the cluster', () => {
     const response = await submitCreate(MAINTAINER, createValues(START, END));
     expect(response.status).toBe(200);
     await eventually(() => getMaintenance(db, 'MX-1') !== undefined, 'the maintenance');
-    expect(getMaintenance(db, 'MX-1')).toMatchObject({ source: 'slack', createdBy: MAINTAINER, owner: OWNER, clusters: [{ cluster: EAST, scope: { racks: ['r1', 'r2'] } }] });
+    expect(getMaintenance(db, 'MX-1')).toMatchObject({
+      source: 'slack',
+      createdBy: MAINTAINER,
+      owner: OWNER,
+      clusters: [{ cluster: EAST, scope: { racks: ['r1', 'r2'] } }],
+    });
     await eventually(async () => {
       await settle();
       return slack.ephemerals(EAST_CHANNEL, MAINTAINER).length > 0;
     }, 'the confirmation');
-    expect(slack.ephemerals(EAST_CHANNEL, MAINTAINER).at(-1)!.text).toContain(`Created *MX-1* NIC firmware 28.43. Pitstop announces it in <#${EAST_CHANNEL}> 24h and 1h before the start`);
+    expect(slack.ephemerals(EAST_CHANNEL, MAINTAINER).at(-1)!.text).toContain(
+      `Created *MX-1* NIC firmware 28.43. Pitstop announces it in <#${EAST_CHANNEL}> 24h and 1h before the start`,
+    );
   });
 
   it('announces and starts against the live cluster', async () => {
@@ -237,7 +286,10 @@ describe('maintenance through Slack and the cluster', () => {
     expect(JSON.stringify(recoveryMessage().blocks)).toContain('Uncordon validated nodes (2)');
     const opens = slack.calls.filter((call) => call.method === 'views.open').length;
     await click('maintenance_uncordon', 'MX-1', REMEDIATOR);
-    await eventually(() => slack.calls.filter((call) => call.method === 'views.open').length > opens, 'the uncordon form');
+    await eventually(
+      () => slack.calls.filter((call) => call.method === 'views.open').length > opens,
+      'the uncordon form',
+    );
     const view = lastOpenedView();
     expect(view.callback_id).toBe('maintenance_uncordon_modal');
     const text = JSON.stringify(view.blocks);
@@ -253,7 +305,9 @@ describe('maintenance through Slack and the cluster', () => {
       await settle();
       return slack.ephemerals(EAST_CHANNEL, OTHER).length > 0;
     }, 'the refusal');
-    expect(slack.ephemerals(EAST_CHANNEL, OTHER).at(-1)!.text).toContain('Only roles.remediators may run remediations such as uncordon');
+    expect(slack.ephemerals(EAST_CHANNEL, OTHER).at(-1)!.text).toContain(
+      'Only roles.remediators may run remediations such as uncordon',
+    );
   });
 
   it('asks again when nodes changed', async () => {
@@ -284,7 +338,8 @@ describe('maintenance through Slack and the cluster', () => {
       privateMetadata: view.private_metadata as string,
     });
     expect(response.status).toBe(200);
-    const cordoned = (name: string) => (kube.get('Node', null, name)?.spec as { unschedulable?: boolean } | undefined)?.unschedulable === true;
+    const cordoned = (name: string) =>
+      (kube.get('Node', null, name)?.spec as { unschedulable?: boolean } | undefined)?.unschedulable === true;
     await eventually(() => !cordoned('k-1') && !cordoned('k-2'), 'the uncordon');
     expect(cordoned('k-4')).toBe(true);
     const patches = kube.requests.filter((request) => request.method === 'PATCH').map((request) => request.path);
@@ -293,7 +348,9 @@ describe('maintenance through Slack and the cluster', () => {
       await settle();
       return thread().some((message) => message.text.includes('uncordoned 2 of MX-1'));
     }, 'the thread record');
-    expect(thread().find((message) => message.text.includes('uncordoned 2 of MX-1'))!.text).toContain(`<@${REMEDIATOR}> uncordoned 2 of MX-1's validated nodes: \`k-1\`, \`k-2\``);
+    expect(thread().find((message) => message.text.includes('uncordoned 2 of MX-1'))!.text).toContain(
+      `<@${REMEDIATOR}> uncordoned 2 of MX-1's validated nodes: \`k-1\`, \`k-2\``,
+    );
     const timeline = readTimeline(db, 'maintenance_node', `MX-1/${EAST}/k-1`);
     expect(timeline.at(-1)).toMatchObject({ actor: REMEDIATOR, action: 'uncordoned' });
     expect(listNodes(db, 'MX-1').find((node) => node.node === 'k-1')?.uncordonedBy).toBe(REMEDIATOR);
@@ -332,11 +389,15 @@ describe('maintenance through Slack and the cluster', () => {
       await settle();
       return slack.ephemerals(EAST_CHANNEL, MAINTAINER).length > before;
     }, 'the repeated click answer');
-    expect(slack.ephemerals(EAST_CHANNEL, MAINTAINER).at(-1)!.text).toBe(`MX-1 was already acknowledged by <@${OTHER}>.`);
+    expect(slack.ephemerals(EAST_CHANNEL, MAINTAINER).at(-1)!.text).toBe(
+      `MX-1 was already acknowledged by <@${OTHER}>.`,
+    );
     await click('maintenance_snooze', 'MX-1:4h', OTHER, 'Snooze 4h');
     await eventually(() => getOverdue(db, 'MX-1')?.state === 'snoozed', 'the snooze');
     expect(getOverdue(db, 'MX-1')?.snoozedUntil).toBe(at(END, hours(4)));
     const actions = readTimeline(db, 'maintenance', 'MX-1').map((entry) => `${entry.action}:${entry.actor}`);
-    expect(actions).toEqual(expect.arrayContaining([`overdue_escalate:${OTHER}`, `overdue_acknowledge:${OTHER}`, `overdue_snooze:${OTHER}`]));
+    expect(actions).toEqual(
+      expect.arrayContaining([`overdue_escalate:${OTHER}`, `overdue_acknowledge:${OTHER}`, `overdue_snooze:${OTHER}`]),
+    );
   });
 });

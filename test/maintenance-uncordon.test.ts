@@ -5,7 +5,23 @@ import { createMaintenance } from '../src/maintenance/lifecycle.js';
 import { candidatesFingerprint, runUncordon, uncordonCandidates } from '../src/maintenance/remediation.js';
 import { getMaintenance, listNodes } from '../src/maintenance/store.js';
 import { startKubeStandIn, type KubeStandIn } from '../src/standins/kube-api.js';
-import { at, EAST, hours, lastOutboxId, maintConfig, maintContext, MAINTAINER, nodeObject, OWNER, outboxSince, REMEDIATOR, removeStore, TestFleet, type MaintContext, type NodeSpec } from './maintenance-fixtures.js';
+import {
+  at,
+  EAST,
+  hours,
+  lastOutboxId,
+  maintConfig,
+  maintContext,
+  MAINTAINER,
+  nodeObject,
+  OWNER,
+  outboxSince,
+  REMEDIATOR,
+  removeStore,
+  TestFleet,
+  type MaintContext,
+  type NodeSpec,
+} from './maintenance-fixtures.js';
 
 const T0 = '2026-03-01T00:00:00Z';
 const START = at(T0, hours(1));
@@ -32,19 +48,40 @@ afterAll(async () => {
 beforeEach(async () => {
   if (ctx) removeStore(ctx);
   const config = maintConfig({ maintenance: { allowClusterWrites: true } });
-  ctx = maintContext({ fleet: new TestFleet(), config, start: T0, writer: createFleetWriter([{ name: EAST, kubeConfig: kube.kubeConfig(EAST) }]) });
+  ctx = maintContext({
+    fleet: new TestFleet(),
+    config,
+    start: T0,
+    writer: createFleetWriter([{ name: EAST, kubeConfig: kube.kubeConfig(EAST) }]),
+  });
   for (const name of ['u-1', 'u-2', 'u-3']) place(name, { at: T0, rack: 'r1' });
   createMaintenance(
     ctx,
-    { title: 'BMC firmware', kind: 'firmware', vendor: 'coreweave', owner: OWNER, clusters: [{ cluster: EAST, scope: { all: true } }], start: START, end: at(START, hours(4)) },
+    {
+      title: 'BMC firmware',
+      kind: 'firmware',
+      vendor: 'coreweave',
+      owner: OWNER,
+      clusters: [{ cluster: EAST, scope: { all: true } }],
+      start: START,
+      end: at(START, hours(4)),
+    },
     { source: 'slack', actor: MAINTAINER },
   );
   await reconcileMaintenances(ctx);
   ctx.clock.set(START);
   await reconcileMaintenances(ctx);
-  for (const name of ['u-1', 'u-2']) place(name, { at: NOW, rack: 'r1', cordoned: true, bootId: `boot-${name}-2`, readySince: BACK });
+  for (const name of ['u-1', 'u-2'])
+    place(name, { at: NOW, rack: 'r1', cordoned: true, bootId: `boot-${name}-2`, readySince: BACK });
   // Back and otherwise valid, but NVSentinel cordoned it too: the cordon is not only the maintenance's.
-  place('u-3', { at: NOW, rack: 'r1', cordoned: true, bootId: 'boot-u-3-2', readySince: BACK, labels: { 'k8saas.nvidia.com/cordon-by': 'NVSentinel' } });
+  place('u-3', {
+    at: NOW,
+    rack: 'r1',
+    cordoned: true,
+    bootId: 'boot-u-3-2',
+    readySince: BACK,
+    labels: { 'k8saas.nvidia.com/cordon-by': 'NVSentinel' },
+  });
   ctx.clock.set(NOW);
   await reconcileMaintenances(ctx);
 });
@@ -53,7 +90,9 @@ describe('uncordon', () => {
   it('offers only nodes held by the maintenance alone', () => {
     const candidates = uncordonCandidates(ctx, getMaintenance(ctx.db, 'MX-1')!);
     expect(candidates.map((candidate) => candidate.node)).toEqual(['u-1', 'u-2']);
-    expect(listNodes(ctx.db, 'MX-1').find((node) => node.node === 'u-3')?.holds).toEqual(['NVSentinel: label k8saas.nvidia.com/cordon-by=NVSentinel']);
+    expect(listNodes(ctx.db, 'MX-1').find((node) => node.node === 'u-3')?.holds).toEqual([
+      'NVSentinel: label k8saas.nvidia.com/cordon-by=NVSentinel',
+    ]);
   });
 
   it('is rejected without cluster writes', async () => {
@@ -88,7 +127,11 @@ describe('uncordon', () => {
   });
 
   it('runs nothing when the candidates changed', async () => {
-    const result = await runUncordon(ctx, { maintenanceId: 'MX-1', user: REMEDIATOR, fingerprint: 'not-the-list-shown' });
+    const result = await runUncordon(ctx, {
+      maintenanceId: 'MX-1',
+      user: REMEDIATOR,
+      fingerprint: 'not-the-list-shown',
+    });
     expect(result.status).toBe('changed');
     expect(result.uncordoned).toEqual([]);
   });

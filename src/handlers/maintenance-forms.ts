@@ -64,7 +64,13 @@ function readTime(values: FormValues, block: string, label: string, errors: Form
   return new Date(seconds * 1000).toISOString();
 }
 
-function required(values: FormValues, block: string, read: (state: InputState) => string | null | undefined, message: string, errors: FormErrors): string {
+function required(
+  values: FormValues,
+  block: string,
+  read: (state: InputState) => string | null | undefined,
+  message: string,
+  errors: FormErrors,
+): string {
   const value = read(field(values, block))?.trim() ?? '';
   if (value === '') errors[block] = message;
   return value;
@@ -78,8 +84,20 @@ export function readCreateForm(values: FormValues | undefined): { input: Mainten
   const state = values ?? {};
   const errors: FormErrors = {};
   const title = required(state, CREATE_BLOCKS.title, (input) => input.value, 'Enter a title.', errors);
-  const kind = required(state, CREATE_BLOCKS.kind, (input) => input.selected_option?.value, 'Pick the kind of work.', errors);
-  const vendor = required(state, CREATE_BLOCKS.vendor, (input) => input.selected_option?.value, 'Pick the vendor.', errors);
+  const kind = required(
+    state,
+    CREATE_BLOCKS.kind,
+    (input) => input.selected_option?.value,
+    'Pick the kind of work.',
+    errors,
+  );
+  const vendor = required(
+    state,
+    CREATE_BLOCKS.vendor,
+    (input) => input.selected_option?.value,
+    'Pick the vendor.',
+    errors,
+  );
   const owner = required(state, CREATE_BLOCKS.owner, (input) => input.selected_user, 'Pick the owner.', errors);
   const clusters = (field(state, CREATE_BLOCKS.clusters).selected_options ?? []).map((option) => option.value);
   if (clusters.length === 0) errors[CREATE_BLOCKS.clusters] = 'Pick at least one cluster.';
@@ -137,5 +155,9 @@ export function readCreateMetadata(text: string | undefined): CreateFormMetadata
 export function readUncordonMetadata(text: string | undefined): UncordonFormMetadata | null {
   const value = parseJson(text);
   if (typeof value?.maintenanceId !== 'string' || typeof value.fingerprint !== 'string') return null;
-  return { maintenanceId: value.maintenanceId, fingerprint: value.fingerprint, channel: typeof value.channel === 'string' ? value.channel : null };
+  return {
+    maintenanceId: value.maintenanceId,
+    fingerprint: value.fingerprint,
+    channel: typeof value.channel === 'string' ? value.channel : null,
+  };
 }

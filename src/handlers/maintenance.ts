@@ -5,24 +5,50 @@ import { createMaintenance, MaintenanceInputError, runLifecycleCommand } from '.
 import { maintenanceSeq } from '../maintenance/model.js';
 import { actOnOverdue } from '../maintenance/overdue.js';
 import { channelsOf } from '../maintenance/publish.js';
-import { candidatesFingerprint, clusterWritesRefusal, likelyLandingPods, runUncordon, uncordonCandidates } from '../maintenance/remediation.js';
+import {
+  candidatesFingerprint,
+  clusterWritesRefusal,
+  likelyLandingPods,
+  runUncordon,
+  uncordonCandidates,
+} from '../maintenance/remediation.js';
 import { checkRole, type Role } from '../maintenance/roles.js';
 import { getMaintenance, getOverdue, listMaintenances, listNodes } from '../maintenance/store.js';
-import { decodeMaintenanceValue, MAINTENANCE_ACTION_IDS, MAINTENANCE_VIEW_IDS, recoveryMessage } from '../slack/messages/maintenance.js';
+import {
+  decodeMaintenanceValue,
+  MAINTENANCE_ACTION_IDS,
+  MAINTENANCE_VIEW_IDS,
+  recoveryMessage,
+} from '../slack/messages/maintenance.js';
 import { createMaintenanceModal, uncordonModal } from '../slack/messages/maintenance-modals.js';
 import { maintenanceDetailText, maintenanceListText } from '../slack/messages/maintenance-summary.js';
 import { enqueue, readTimeline } from '../store/outbox.js';
 import { claimInteraction } from './actions.js';
-import { blockOfField, readCreateForm, readCreateMetadata, readUncordonMetadata, type FormValues } from './maintenance-forms.js';
+import {
+  blockOfField,
+  readCreateForm,
+  readCreateMetadata,
+  readUncordonMetadata,
+  type FormValues,
+} from './maintenance-forms.js';
 import { UsageError, type Subcommand, type SubcommandInput, type SubcommandReply } from './subcommands.js';
 
-const MAINT_USAGE = ['maint list', 'maint show ID', 'maint create', 'maint start ID', 'maint complete ID', 'maint cancel ID', 'maint uncordon ID'];
+const MAINT_USAGE = [
+  'maint list',
+  'maint show ID',
+  'maint create',
+  'maint start ID',
+  'maint complete ID',
+  'maint cancel ID',
+  'maint uncordon ID',
+];
 const usageOf = (lines: string[]): string => lines.map((line) => `\`/pitstop ${line}\``).join('\n');
 
 function idArgument(args: string[], verb: string, usage: string): string {
   if (args.length !== 1) throw new UsageError(`maint ${verb} takes exactly one maintenance id, such as MX-12`, usage);
   const id = args[0]!.toUpperCase();
-  if (maintenanceSeq(id) === null) throw new UsageError(`"${args[0]}" is not a maintenance id; expected one such as MX-12`, usage);
+  if (maintenanceSeq(id) === null)
+    throw new UsageError(`"${args[0]}" is not a maintenance id; expected one such as MX-12`, usage);
   return id;
 }
 
@@ -54,13 +80,20 @@ function showReply(ctx: PitstopContext, id: string): SubcommandReply {
 async function openCreateForm(input: SubcommandInput): Promise<SubcommandReply> {
   const refusal = await denied(input, 'maintainers');
   if (refusal) return refusal;
-  const view = createMaintenanceModal(input.ctx.config, { now: input.ctx.clock.now(), user: input.userId, metadata: { channel: input.channelId } });
+  const view = createMaintenanceModal(input.ctx.config, {
+    now: input.ctx.clock.now(),
+    user: input.userId,
+    metadata: { channel: input.channelId },
+  });
   await input.client.views.open({ trigger_id: input.triggerId, view: view as never });
   return { text: 'Opened the new maintenance form.' };
 }
 
 /** Opens the uncordon confirmation, or returns why it cannot open. Shared by the command and the button. */
-async function openUncordonForm(ctx: PitstopContext, request: { id: string; user: string; channel: string | null; triggerId: string; client: WebClient }): Promise<string | null> {
+async function openUncordonForm(
+  ctx: PitstopContext,
+  request: { id: string; user: string; channel: string | null; triggerId: string; client: WebClient },
+): Promise<string | null> {
   const role = await checkRole(ctx, 'remediators', request.user, request.client);
   if (!role.allowed) return role.reason;
   const refusal = clusterWritesRefusal(ctx);
@@ -71,7 +104,11 @@ async function openUncordonForm(ctx: PitstopContext, request: { id: string; user
   if (candidates.length === 0) {
     return `No node of ${request.id} is ready to uncordon: a node qualifies once every check but the cordon passes, its cordon came with the maintenance and no other controller holds it. \`/pitstop recovery ${request.id}\` shows what each node still fails.`;
   }
-  const metadata = { maintenanceId: request.id, fingerprint: candidatesFingerprint(candidates), channel: request.channel };
+  const metadata = {
+    maintenanceId: request.id,
+    fingerprint: candidatesFingerprint(candidates),
+    channel: request.channel,
+  };
   const view = uncordonModal({ maintenance, candidates, landing: likelyLandingPods(ctx, candidates), metadata });
   await request.client.views.open({ trigger_id: request.triggerId, view: view as never });
   return null;
@@ -99,7 +136,13 @@ async function runMaint(input: SubcommandInput): Promise<SubcommandReply> {
     }
     case 'uncordon': {
       const id = idArgument(rest, verb, usage);
-      const problem = await openUncordonForm(input.ctx, { id, user: input.userId, channel: input.channelId, triggerId: input.triggerId, client: input.client });
+      const problem = await openUncordonForm(input.ctx, {
+        id,
+        user: input.userId,
+        channel: input.channelId,
+        triggerId: input.triggerId,
+        client: input.client,
+      });
       return { text: problem ?? 'Opened the uncordon confirmation.' };
     }
     case undefined:
@@ -122,14 +165,24 @@ const recoverySubcommand: Subcommand = {
   summary: "show a maintenance's recovery: progress and every node not back yet",
   async run(input) {
     const usage = usageOf(recoverySubcommand.usage);
-    if (input.args.length !== 1) throw new UsageError('recovery takes exactly one maintenance id, such as MX-12', usage);
+    if (input.args.length !== 1)
+      throw new UsageError('recovery takes exactly one maintenance id, such as MX-12', usage);
     const id = input.args[0]!.toUpperCase();
-    if (maintenanceSeq(id) === null) throw new UsageError(`"${input.args[0]}" is not a maintenance id; expected one such as MX-12`, usage);
+    if (maintenanceSeq(id) === null)
+      throw new UsageError(`"${input.args[0]}" is not a maintenance id; expected one such as MX-12`, usage);
     const maintenance = getMaintenance(input.ctx.db, id);
     if (!maintenance) return { text: `Maintenance ${id} not found. \`/pitstop maint list\` shows the ids.` };
     const channelClusters = channelsOf(input.ctx, maintenance).get(input.channelId);
-    const nodes = listNodes(input.ctx.db, id).filter((node) => channelClusters === undefined || channelClusters.includes(node.cluster));
-    const message = recoveryMessage({ maintenance, nodes, overdue: getOverdue(input.ctx.db, id), now: input.ctx.clock.now(), snoozeChoices: input.ctx.config.alerting.snoozeChoices });
+    const nodes = listNodes(input.ctx.db, id).filter(
+      (node) => channelClusters === undefined || channelClusters.includes(node.cluster),
+    );
+    const message = recoveryMessage({
+      maintenance,
+      nodes,
+      overdue: getOverdue(input.ctx.db, id),
+      now: input.ctx.clock.now(),
+      snoozeChoices: input.ctx.config.alerting.snoozeChoices,
+    });
     return { text: message.text, blocks: message.blocks ?? [] };
   },
 };
@@ -137,12 +190,27 @@ const recoverySubcommand: Subcommand = {
 /** The `/pitstop maint …` and `/pitstop recovery …` subcommands. */
 export const maintenanceSubcommands: Subcommand[] = [maintSubcommand, recoverySubcommand];
 
-function answerEphemeral(ctx: PitstopContext, answer: { key: string; channel: string | null | undefined; user: string; text: string }): void {
+function answerEphemeral(
+  ctx: PitstopContext,
+  answer: { key: string; channel: string | null | undefined; user: string; text: string },
+): void {
   if (!answer.channel) {
-    ctx.log.warn({ user: answer.user, text: answer.text }, 'cannot send an ephemeral reply to a maintenance interaction outside a channel');
+    ctx.log.warn(
+      { user: answer.user, text: answer.text },
+      'cannot send an ephemeral reply to a maintenance interaction outside a channel',
+    );
     return;
   }
-  enqueue(ctx.db, { kind: 'ephemeral', messageKey: `ephemeral:${answer.key}`, channel: answer.channel, payload: { text: answer.text, options: { user: answer.user } } }, ctx.clock.now());
+  enqueue(
+    ctx.db,
+    {
+      kind: 'ephemeral',
+      messageKey: `ephemeral:${answer.key}`,
+      channel: answer.channel,
+      payload: { text: answer.text, options: { user: answer.user } },
+    },
+    ctx.clock.now(),
+  );
 }
 
 function actionValue(action: BlockElementAction): string | undefined {
@@ -169,43 +237,74 @@ function handleOverdueClick(ctx: PitstopContext, body: BlockAction, action: Bloc
         ? ({ kind: 'escalate', level: Number(decoded.argument) || null } as const)
         : ({ kind: 'snooze', duration: decoded.argument ?? '' } as const);
   const result = actOnOverdue(ctx, decoded.id, request, body.user.id);
-  ctx.log.info({ maintenance: decoded.id, user: body.user.id, action: action.action_id, changed: result.ok }, 'maintenance escalation action');
+  ctx.log.info(
+    { maintenance: decoded.id, user: body.user.id, action: action.action_id, changed: result.ok },
+    'maintenance escalation action',
+  );
   if (result.ok) ctx.requestReconcile();
   return result.ok ? null : result.message;
 }
 
 function registerOverdueActions(app: App, ctx: PitstopContext): void {
-  for (const actionId of [MAINTENANCE_ACTION_IDS.acknowledge, MAINTENANCE_ACTION_IDS.escalate, MAINTENANCE_ACTION_IDS.snooze]) {
+  for (const actionId of [
+    MAINTENANCE_ACTION_IDS.acknowledge,
+    MAINTENANCE_ACTION_IDS.escalate,
+    MAINTENANCE_ACTION_IDS.snooze,
+  ]) {
     app.action<BlockAction>({ type: 'block_actions', action_id: actionId }, async ({ ack, body, action }) => {
       await ack();
       let answer: string | null;
       try {
         answer = handleOverdueClick(ctx, body, action);
       } catch (error) {
-        ctx.log.error({ err: error, action: action.action_id, user: body.user.id }, 'handling a maintenance action failed');
+        ctx.log.error(
+          { err: error, action: action.action_id, user: body.user.id },
+          'handling a maintenance action failed',
+        );
         answer = `Pitstop could not handle that click: ${(error as Error).message}.`;
       }
-      if (answer !== null) answerEphemeral(ctx, { key: `${body.user.id}:${action.action_ts}`, channel: channelOf(body), user: body.user.id, text: answer });
+      if (answer !== null)
+        answerEphemeral(ctx, {
+          key: `${body.user.id}:${action.action_ts}`,
+          channel: channelOf(body),
+          user: body.user.id,
+          text: answer,
+        });
     });
   }
 }
 
 function registerUncordonButton(app: App, ctx: PitstopContext): void {
-  app.action<BlockAction>({ type: 'block_actions', action_id: MAINTENANCE_ACTION_IDS.uncordon }, async ({ ack, body, action, client }) => {
-    await ack();
-    const decoded = decodeMaintenanceValue(actionValue(action));
-    let problem: string | null;
-    try {
-      problem =
-        decoded === null
-          ? 'That button could not be handled: it names no maintenance.'
-          : await openUncordonForm(ctx, { id: decoded.id, user: body.user.id, channel: channelOf(body) ?? null, triggerId: body.trigger_id, client });
-    } catch (error) {
-      ctx.log.error({ err: error, user: body.user.id }, 'opening the uncordon confirmation failed');
-      problem = `Pitstop could not open the uncordon confirmation: ${(error as Error).message}.`;
-    }
-    if (problem !== null) answerEphemeral(ctx, { key: `${body.user.id}:${action.action_ts}`, channel: channelOf(body), user: body.user.id, text: problem });
-  });
+  app.action<BlockAction>(
+    { type: 'block_actions', action_id: MAINTENANCE_ACTION_IDS.uncordon },
+    async ({ ack, body, action, client }) => {
+      await ack();
+      const decoded = decodeMaintenanceValue(actionValue(action));
+      let problem: string | null;
+      try {
+        problem =
+          decoded === null
+            ? 'That button could not be handled: it names no maintenance.'
+            : await openUncordonForm(ctx, {
+                id: decoded.id,
+                user: body.user.id,
+                channel: channelOf(body) ?? null,
+                triggerId: body.trigger_id,
+                client,
+              });
+      } catch (error) {
+        ctx.log.error({ err: error, user: body.user.id }, 'opening the uncordon confirmation failed');
+        problem = `Pitstop could not open the uncordon confirmation: ${(error as Error).message}.`;
+      }
+      if (problem !== null)
+        answerEphemeral(ctx, {
+          key: `${body.user.id}:${action.action_ts}`,
+          channel: channelOf(body),
+          user: body.user.id,
+          text: problem,
+        });
+    },
+  );
 }
 
 function registerCreateSubmission(app: App, ctx: PitstopContext): void {
@@ -247,8 +346,15 @@ function registerUncordonSubmission(app: App, ctx: PitstopContext): void {
     const candidates = uncordonCandidates(ctx, maintenance);
     const fingerprint = candidatesFingerprint(candidates);
     if (refusal !== null || fingerprint !== metadata.fingerprint) {
-      const notice = refusal ?? 'The nodes ready to uncordon changed since the form opened; review the new list and confirm again.';
-      const next = uncordonModal({ maintenance, candidates: refusal === null ? candidates : [], landing: likelyLandingPods(ctx, candidates), metadata: { ...metadata, fingerprint }, notice });
+      const notice =
+        refusal ?? 'The nodes ready to uncordon changed since the form opened; review the new list and confirm again.';
+      const next = uncordonModal({
+        maintenance,
+        candidates: refusal === null ? candidates : [],
+        landing: likelyLandingPods(ctx, candidates),
+        metadata: { ...metadata, fingerprint },
+        notice,
+      });
       return ack({ response_action: 'update', view: next as never });
     }
     await ack();
@@ -259,7 +365,12 @@ function registerUncordonSubmission(app: App, ctx: PitstopContext): void {
       ctx.log.error({ err: error, maintenance: maintenance.id, user }, 'uncordon from the confirmation failed');
       text = `Pitstop could not finish the uncordon of ${maintenance.id}: ${(error as Error).message}. \`/pitstop recovery ${maintenance.id}\` shows which nodes are still cordoned.`;
     }
-    answerEphemeral(ctx, { key: `uncordon:${maintenance.id}:${ctx.clock.now().toISOString()}:${user}`, channel: metadata.channel, user, text });
+    answerEphemeral(ctx, {
+      key: `uncordon:${maintenance.id}:${ctx.clock.now().toISOString()}:${user}`,
+      channel: metadata.channel,
+      user,
+      text,
+    });
   });
 }
 
@@ -270,4 +381,3 @@ export function registerMaintenanceHandlers(app: App, ctx: PitstopContext): void
   registerCreateSubmission(app, ctx);
   registerUncordonSubmission(app, ctx);
 }
-

@@ -7,7 +7,14 @@ import { reconcileOverdue } from '../maintenance/overdue.js';
 import { summarisePending } from '../maintenance/pending.js';
 import { channelsOf, messageKeys, publishMessage, publishRecovery } from '../maintenance/publish.js';
 import { saveNodeTeams, trackNodes } from '../maintenance/recovery.js';
-import { getMaintenance, hasThread, listNodes, recordAnnouncement, renderedHash, transitionMaintenance } from '../maintenance/store.js';
+import {
+  getMaintenance,
+  hasThread,
+  listNodes,
+  recordAnnouncement,
+  renderedHash,
+  transitionMaintenance,
+} from '../maintenance/store.js';
 import { pendingSummaryMessage } from '../slack/messages/maintenance.js';
 
 /** Closed maintenances are reconciled this long after closing, so their final posts go out after a restart. */
@@ -27,37 +34,88 @@ function advance(ctx: PitstopContext, id: string): Maintenance {
   let maintenance = getMaintenance(ctx.db, id)!;
   trackNodes(ctx, maintenance);
   const steps: { from: Maintenance['state'][]; to: Maintenance['state']; due: boolean; at?: string }[] = [
-    { from: ['scheduled', 'announced'], to: 'in_progress', due: now >= new Date(maintenance.windowStart), at: maintenance.windowStart },
+    {
+      from: ['scheduled', 'announced'],
+      to: 'in_progress',
+      due: now >= new Date(maintenance.windowStart),
+      at: maintenance.windowStart,
+    },
     { from: ['in_progress'], to: 'recovering', due: now >= new Date(maintenance.windowEnd), at: maintenance.windowEnd },
   ];
   for (const step of steps) {
     if (!step.due || !step.from.includes(maintenance.state)) continue;
-    transitionMaintenance(ctx.db, { id, from: step.from, to: step.to, actor: 'pitstop', detail: { by: 'clock' }, ...(step.at ? { at: step.at } : {}) }, now);
+    transitionMaintenance(
+      ctx.db,
+      {
+        id,
+        from: step.from,
+        to: step.to,
+        actor: 'pitstop',
+        detail: { by: 'clock' },
+        ...(step.at ? { at: step.at } : {}),
+      },
+      now,
+    );
     maintenance = getMaintenance(ctx.db, id)!;
     trackNodes(ctx, maintenance);
   }
   if (maintenance.state === 'recovering' && allValidated(ctx, maintenance)) {
-    transitionMaintenance(ctx.db, { id, from: ['recovering'], to: 'completed', actor: 'pitstop', detail: { by: 'all nodes validated' } }, now);
+    transitionMaintenance(
+      ctx.db,
+      { id, from: ['recovering'], to: 'completed', actor: 'pitstop', detail: { by: 'all nodes validated' } },
+      now,
+    );
     maintenance = getMaintenance(ctx.db, id)!;
   }
   return maintenance;
 }
 
-function publishPending(ctx: PitstopContext, maintenance: Maintenance, channel: string, clusters: string[], allNodes: MaintenanceNode[]): void {
+function publishPending(
+  ctx: PitstopContext,
+  maintenance: Maintenance,
+  channel: string,
+  clusters: string[],
+  allNodes: MaintenanceNode[],
+): void {
   const key = messageKeys.pending(maintenance.id, channel);
   const exists = renderedHash(ctx.db, key) !== undefined;
   const open = maintenance.state === 'in_progress';
-  if (!open && (!exists || !recordAnnouncement(ctx.db, { maintenanceId: maintenance.id, channel, stage: PENDING_CLOSED_STAGE, outcome: 'posted' }, ctx.clock.now()))) {
+  if (
+    !open &&
+    (!exists ||
+      !recordAnnouncement(
+        ctx.db,
+        { maintenanceId: maintenance.id, channel, stage: PENDING_CLOSED_STAGE, outcome: 'posted' },
+        ctx.clock.now(),
+      ))
+  ) {
     return;
   }
-  const summary = summarisePending(ctx, clusters, allNodes.filter((node) => clusters.includes(node.cluster)));
+  const summary = summarisePending(
+    ctx,
+    clusters,
+    allNodes.filter((node) => clusters.includes(node.cluster)),
+  );
   if (!exists && summary.pods === 0) return;
   const payload = pendingSummaryMessage(maintenance, summary, open);
-  publishMessage(ctx, { maintenanceId: maintenance.id, key, channel, first: 'reply', threadKey: messageKeys.thread(maintenance.id, channel), payload });
+  publishMessage(ctx, {
+    maintenanceId: maintenance.id,
+    key,
+    channel,
+    first: 'reply',
+    threadKey: messageKeys.thread(maintenance.id, channel),
+    payload,
+  });
 }
 
 /** Everything after the announcements, for one channel: root, overdue-aware recovery message, pending summary. */
-function publishChannel(ctx: PitstopContext, maintenance: Maintenance, channel: string, clusters: string[], nodes: MaintenanceNode[]): void {
+function publishChannel(
+  ctx: PitstopContext,
+  maintenance: Maintenance,
+  channel: string,
+  clusters: string[],
+  nodes: MaintenanceNode[],
+): void {
   if (!hasThread(ctx.db, maintenance.id, channel)) return;
   publishRoot(ctx, maintenance, channel, clusters);
   if (maintenance.startedAt === null) return;

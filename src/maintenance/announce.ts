@@ -49,20 +49,29 @@ function reachedStages(ctx: PitstopContext, maintenance: Maintenance, now: numbe
   }
   const started = maintenance.startedAt === null ? null : Date.parse(maintenance.startedAt);
   if (started !== null && maintenance.state !== 'cancelled') stages.push({ stage: 'start', at: started });
-  if (maintenance.endedAt !== null && maintenance.state !== 'cancelled') stages.push({ stage: 'end', at: Date.parse(maintenance.endedAt) });
+  if (maintenance.endedAt !== null && maintenance.state !== 'cancelled')
+    stages.push({ stage: 'end', at: Date.parse(maintenance.endedAt) });
   const closed = maintenance.closedAt === null ? now : Date.parse(maintenance.closedAt);
   if (maintenance.state === 'completed') stages.push({ stage: 'completed', at: closed });
   if (maintenance.state === 'cancelled') stages.push({ stage: 'cancelled', at: closed });
   return stages;
 }
 
-function planChannel(ctx: PitstopContext, maintenance: Maintenance, channel: string, clusters: string[], now: number): StagePlan {
+function planChannel(
+  ctx: PitstopContext,
+  maintenance: Maintenance,
+  channel: string,
+  clusters: string[],
+  now: number,
+): StagePlan {
   const handled = announcedStages(ctx.db, maintenance.id, channel);
   const reached = reachedStages(ctx, maintenance, now);
   const lastHandled = reached.reduce((last, entry, index) => (handled.has(entry.stage) ? index : last), -1);
   // Only stages after the last one handled may still post; an earlier one left unhandled is stale.
   const open = reached.filter((entry, index) => !handled.has(entry.stage) && index > lastHandled);
-  const stale = reached.filter((entry, index) => !handled.has(entry.stage) && index < lastHandled).map((entry) => entry.stage);
+  const stale = reached
+    .filter((entry, index) => !handled.has(entry.stage) && index < lastHandled)
+    .map((entry) => entry.stage);
   const none: StagePlan = { channel, clusters, post: null, skip: stale, needsRadius: false };
   const latest = open[open.length - 1];
   if (latest === undefined) return none;
@@ -79,7 +88,9 @@ function planChannel(ctx: PitstopContext, maintenance: Maintenance, channel: str
 /** Decides, per channel, which announcement is due now. Reads state only. */
 export function planAnnouncements(ctx: PitstopContext, maintenance: Maintenance): StagePlan[] {
   const now = ctx.clock.now().getTime();
-  return [...channelsOf(ctx, maintenance)].map(([channel, clusters]) => planChannel(ctx, maintenance, channel, clusters, now));
+  return [...channelsOf(ctx, maintenance)].map(([channel, clusters]) =>
+    planChannel(ctx, maintenance, channel, clusters, now),
+  );
 }
 
 function progressOf(ctx: PitstopContext, maintenance: Maintenance, clusters: string[]): Progress {
@@ -93,7 +104,12 @@ function userGroupsOf(radius: BlastRadius): string[] {
 }
 
 /** Re-renders the thread's root message of a channel; enqueues an edit only when its content changed. */
-export function publishRoot(ctx: PitstopContext, maintenance: Maintenance, channel: string, clusters: string[]): boolean {
+export function publishRoot(
+  ctx: PitstopContext,
+  maintenance: Maintenance,
+  channel: string,
+  clusters: string[],
+): boolean {
   const payload = announcementMessage({
     maintenance,
     stage: 'status',
@@ -102,7 +118,13 @@ export function publishRoot(ctx: PitstopContext, maintenance: Maintenance, chann
     progress: maintenance.state === 'completed' ? progressOf(ctx, maintenance, clusters) : null,
     now: ctx.clock.now(),
   });
-  return publishMessage(ctx, { maintenanceId: maintenance.id, key: messageKeys.thread(maintenance.id, channel), channel, first: 'post', payload });
+  return publishMessage(ctx, {
+    maintenanceId: maintenance.id,
+    key: messageKeys.thread(maintenance.id, channel),
+    channel,
+    first: 'post',
+    payload,
+  });
 }
 
 /**
@@ -110,20 +132,49 @@ export function publishRoot(ctx: PitstopContext, maintenance: Maintenance, chann
  * thread's root when the channel has no thread yet, else a broadcast reply. Each team's user group is mentioned
  * only the first time it appears in the thread, and a scheduled maintenance moves to `announced`.
  */
-export function carryOutPlan(ctx: PitstopContext, maintenance: Maintenance, plan: StagePlan, radius: BlastRadius | null): void {
+export function carryOutPlan(
+  ctx: PitstopContext,
+  maintenance: Maintenance,
+  plan: StagePlan,
+  radius: BlastRadius | null,
+): void {
   const now = ctx.clock.now();
-  for (const stage of plan.skip) recordAnnouncement(ctx.db, { maintenanceId: maintenance.id, channel: plan.channel, stage, outcome: 'skipped' }, now);
+  for (const stage of plan.skip)
+    recordAnnouncement(
+      ctx.db,
+      { maintenanceId: maintenance.id, channel: plan.channel, stage, outcome: 'skipped' },
+      now,
+    );
   if (plan.post === null) return;
   const threadExists = hasThread(ctx.db, maintenance.id, plan.channel);
-  if (!recordAnnouncement(ctx.db, { maintenanceId: maintenance.id, channel: plan.channel, stage: plan.post, outcome: 'posted' }, now)) return;
+  if (
+    !recordAnnouncement(
+      ctx.db,
+      { maintenanceId: maintenance.id, channel: plan.channel, stage: plan.post, outcome: 'posted' },
+      now,
+    )
+  )
+    return;
   if (radius !== null) saveChannelRadius(ctx.db, maintenance.id, plan.channel, radius, now);
   const fresh = radius === null ? [] : claimMentions(ctx.db, maintenance.id, plan.channel, userGroupsOf(radius), now);
   if (plan.post.startsWith('lead:')) {
-    transitionMaintenance(ctx.db, { id: maintenance.id, from: ['scheduled'], to: 'announced', actor: 'pitstop', detail: { stage: plan.post } }, now);
+    transitionMaintenance(
+      ctx.db,
+      { id: maintenance.id, from: ['scheduled'], to: 'announced', actor: 'pitstop', detail: { stage: plan.post } },
+      now,
+    );
   }
   if (threadExists) {
-    const progress = plan.post === 'end' || plan.post === 'completed' ? progressOf(ctx, maintenance, plan.clusters) : null;
-    const payload = announcementMessage({ maintenance, stage: plan.post, radius, mentioned: new Set(fresh), progress, now });
+    const progress =
+      plan.post === 'end' || plan.post === 'completed' ? progressOf(ctx, maintenance, plan.clusters) : null;
+    const payload = announcementMessage({
+      maintenance,
+      stage: plan.post,
+      radius,
+      mentioned: new Set(fresh),
+      progress,
+      now,
+    });
     const key = messageKeys.stage(maintenance.id, plan.channel, plan.post);
     publishMessage(ctx, {
       maintenanceId: maintenance.id,

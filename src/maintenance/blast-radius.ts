@@ -154,7 +154,8 @@ export function mergeTeams(radius: BlastRadius): TeamImpact[] {
   for (const cluster of radius.clusters) {
     for (const team of cluster.teams) {
       const entry = merged.get(team.team) ?? { ...team, namespaces: [], pods: 0, gpus: 0 };
-      for (const namespace of team.namespaces) if (!entry.namespaces.includes(namespace)) entry.namespaces.push(namespace);
+      for (const namespace of team.namespaces)
+        if (!entry.namespaces.includes(namespace)) entry.namespaces.push(namespace);
       entry.pods += team.pods;
       entry.gpus += team.gpus;
       merged.set(team.team, entry);

@@ -15,7 +15,10 @@ function count(value: string | undefined): number | null {
  */
 export function gpuCapacity(node: NodeView): number {
   return (
-    count(node.capacity?.[GPU_RESOURCE]) ?? count(node.labels[GPU_COUNT_LABEL]) ?? count(node.allocatable?.[GPU_RESOURCE]) ?? 0
+    count(node.capacity?.[GPU_RESOURCE]) ??
+    count(node.labels[GPU_COUNT_LABEL]) ??
+    count(node.allocatable?.[GPU_RESOURCE]) ??
+    0
   );
 }
 

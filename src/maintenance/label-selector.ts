@@ -78,7 +78,8 @@ function parseSet(selector: string, key: string, op: 'in' | 'not_in', body: stri
 }
 
 function parseRequirement(selector: string, text: string): Requirement {
-  if (text === '') throw new LabelSelectorError(selector, 'empty requirement (two commas in a row, or a trailing comma)');
+  if (text === '')
+    throw new LabelSelectorError(selector, 'empty requirement (two commas in a row, or a trailing comma)');
   const setMatch = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(text);
   if (setMatch) {
     const key = setMatch[1]!;

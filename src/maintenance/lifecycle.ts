@@ -36,7 +36,10 @@ export class MaintenanceInputError extends Error {
 function toIso(field: 'start' | 'end', value: string | Date): string {
   const time = value instanceof Date ? value.getTime() : Date.parse(value);
   if (!Number.isFinite(time)) {
-    throw new MaintenanceInputError(field, `${field} "${String(value)}" is not a date: use ISO 8601, such as 2026-05-01T22:00:00Z`);
+    throw new MaintenanceInputError(
+      field,
+      `${field} "${String(value)}" is not a date: use ISO 8601, such as 2026-05-01T22:00:00Z`,
+    );
   }
   return new Date(time).toISOString();
 }
@@ -52,7 +55,8 @@ function checkClusters(ctx: PitstopContext, input: MaintenanceInput): void {
         `cluster "${entry.cluster}" is not declared under clusters (declared: ${declared.join(', ')})`,
       );
     }
-    if (seen.has(entry.cluster)) throw new MaintenanceInputError('clusters', `cluster "${entry.cluster}" is listed twice`);
+    if (seen.has(entry.cluster))
+      throw new MaintenanceInputError('clusters', `cluster "${entry.cluster}" is listed twice`);
     seen.add(entry.cluster);
     try {
       compileScope(entry.scope);
@@ -142,7 +146,13 @@ export function createMaintenance(
     insertMaintenance(ctx.db, maintenance);
     recordTimeline(
       ctx.db,
-      { subjectType: 'maintenance', subjectId: maintenance.id, actor: origin.actor, action: 'created', detail: { source: origin.source } },
+      {
+        subjectType: 'maintenance',
+        subjectId: maintenance.id,
+        actor: origin.actor,
+        action: 'created',
+        detail: { source: origin.source },
+      },
       ctx.clock.now(),
     );
     ctx.log.info({ maintenance: maintenance.id, source: origin.source, actor: origin.actor }, 'maintenance created');
@@ -150,7 +160,9 @@ export function createMaintenance(
   })();
 }
 
-function planOf(maintenance: Pick<Maintenance, 'title' | 'kind' | 'vendor' | 'owner' | 'clusters' | 'windowStart' | 'windowEnd'>): string {
+function planOf(
+  maintenance: Pick<Maintenance, 'title' | 'kind' | 'vendor' | 'owner' | 'clusters' | 'windowStart' | 'windowEnd'>,
+): string {
   const { title, kind, vendor, owner, clusters, windowStart, windowEnd } = maintenance;
   return JSON.stringify({ title, kind, vendor, owner, clusters, windowStart, windowEnd });
 }
@@ -175,11 +187,31 @@ export function syncConfiguredMaintenances(ctx: PitstopContext): SyncResult {
       const existing = getMaintenance(ctx.db, next.id);
       if (!existing) {
         insertMaintenance(ctx.db, next);
-        recordTimeline(ctx.db, { subjectType: 'maintenance', subjectId: next.id, actor: 'config', action: 'created', detail: { source: 'config' } }, ctx.clock.now());
+        recordTimeline(
+          ctx.db,
+          {
+            subjectType: 'maintenance',
+            subjectId: next.id,
+            actor: 'config',
+            action: 'created',
+            detail: { source: 'config' },
+          },
+          ctx.clock.now(),
+        );
         result.created.push(next.id);
       } else if (planOf(existing) !== planOf(next) && !TERMINAL_STATES.includes(existing.state)) {
         updatePlan(ctx.db, { ...existing, ...pickPlan(next) }, ctx.clock.now());
-        recordTimeline(ctx.db, { subjectType: 'maintenance', subjectId: next.id, actor: 'config', action: 'plan_updated', detail: JSON.parse(planOf(next)) }, ctx.clock.now());
+        recordTimeline(
+          ctx.db,
+          {
+            subjectType: 'maintenance',
+            subjectId: next.id,
+            actor: 'config',
+            action: 'plan_updated',
+            detail: JSON.parse(planOf(next)),
+          },
+          ctx.clock.now(),
+        );
         result.updated.push(next.id);
       } else {
         result.unchanged.push(next.id);
@@ -198,12 +230,16 @@ function prepareEntry(ctx: PitstopContext, entry: MaintenanceConfig, index: numb
   const path = `maintenance.maintenances[${index}] (${entry.id})`;
   const existing = getMaintenance(ctx.db, entry.id);
   if (existing && existing.source !== 'config') {
-    throw new MaintenanceInputError('id', `${path}: ${entry.id} already exists, created from ${existing.source} by ${existing.createdBy}; give the config entry another id`);
+    throw new MaintenanceInputError(
+      'id',
+      `${path}: ${entry.id} already exists, created from ${existing.source} by ${existing.createdBy}; give the config entry another id`,
+    );
   }
   try {
     return buildMaintenance(ctx, { ...entry, clusters: entry.clusters }, { source: 'config', actor: 'config' });
   } catch (error) {
-    if (error instanceof MaintenanceInputError) throw new MaintenanceInputError(error.field, `${path}: ${error.message}`);
+    if (error instanceof MaintenanceInputError)
+      throw new MaintenanceInputError(error.field, `${path}: ${error.message}`);
     throw error;
   }
 }
@@ -230,7 +266,8 @@ export function runLifecycleCommand(
   actor: string,
 ): CommandResult {
   const maintenance = getMaintenance(ctx.db, id);
-  if (!maintenance) return { ok: false, message: `Maintenance ${id} not found. \`/pitstop maint list\` shows the ids.` };
+  if (!maintenance)
+    return { ok: false, message: `Maintenance ${id} not found. \`/pitstop maint list\` shows the ids.` };
   const from = COMMAND_FROM[command];
   const changed = transitionMaintenance(
     ctx.db,

@@ -36,7 +36,11 @@ function linkable(maintenance: Maintenance, now: Date): boolean {
  * When several do, the one covering the most blocking nodes wins, and an in-window one before others. A completed
  * maintenance links only while some of its nodes are still cordoned or not validated.
  */
-export function linkToMaintenance(ctx: PitstopContext, cluster: string, blockingNodes: string[]): MaintenanceLink | null {
+export function linkToMaintenance(
+  ctx: PitstopContext,
+  cluster: string,
+  blockingNodes: string[],
+): MaintenanceLink | null {
   if (blockingNodes.length === 0) return null;
   const now = ctx.clock.now();
   const byMaintenance = new Map<string, ReturnType<typeof nodesByName>>();

@@ -1,7 +1,14 @@
 import type { MaintenanceKind, MaintenanceScope, Vendor } from '../config/schema.js';
 
 /** Lifecycle of a maintenance. `completed` and `cancelled` are terminal. */
-export const MAINTENANCE_STATES = ['scheduled', 'announced', 'in_progress', 'recovering', 'completed', 'cancelled'] as const;
+export const MAINTENANCE_STATES = [
+  'scheduled',
+  'announced',
+  'in_progress',
+  'recovering',
+  'completed',
+  'cancelled',
+] as const;
 export type MaintenanceState = (typeof MAINTENANCE_STATES)[number];
 
 /** States a maintenance leaves only by a transition; reconcile skips terminal ones. */

@@ -52,13 +52,19 @@ function pendingSince(pod: PodView): string | null {
 /** Reads a pending pod's scheduler message; returns the maintenance reasons it shows, empty when none. */
 function blockedBy(pod: PodView, signals: ClusterSignals): string[] {
   const scheduled = pod.scheduled;
-  if (scheduled === null || scheduled.status !== 'False' || scheduled.reason !== 'Unschedulable' || !scheduled.message) return [];
+  if (scheduled === null || scheduled.status !== 'False' || scheduled.reason !== 'Unschedulable' || !scheduled.message)
+    return [];
   const reading = parseSchedulerMessage(scheduled.message);
   const labels = reading.reasons.map((reason) => maintenanceReason(reason, signals)).filter((label) => label !== null);
   return [...new Set(labels)];
 }
 
-function addCount<T extends { pods: number }>(map: Map<string, T>, key: string, make: () => T, update: (entry: T) => void): void {
+function addCount<T extends { pods: number }>(
+  map: Map<string, T>,
+  key: string,
+  make: () => T,
+  update: (entry: T) => void,
+): void {
   const entry = map.get(key) ?? make();
   entry.pods += 1;
   update(entry);
@@ -71,7 +77,11 @@ function addCount<T extends { pods: number }>(map: Map<string, T>, key: string, 
  * has such nodes in that cluster. The message gives counts, not node names, so a pod counts when its reason
  * matches what the maintenance's nodes do.
  */
-export function summarisePending(ctx: PitstopContext, clusters: readonly string[], nodes: readonly MaintenanceNode[]): PendingSummary {
+export function summarisePending(
+  ctx: PitstopContext,
+  clusters: readonly string[],
+  nodes: readonly MaintenanceNode[],
+): PendingSummary {
   const byTeam = new Map<string, { team: string; pods: number; gpus: number }>();
   const byReason = new Map<string, { reason: string; pods: number }>();
   const counted: { name: string; since: string | null }[] = [];
@@ -85,8 +95,19 @@ export function summarisePending(ctx: PitstopContext, clusters: readonly string[
       const podGpus = gpuRequest(pod);
       gpus += podGpus;
       const team = teamOfNamespace(ctx.config, pod.namespace).team;
-      addCount(byTeam, team, () => ({ team, pods: 0, gpus: 0 }), (entry) => (entry.gpus += podGpus));
-      for (const reason of reasons) addCount(byReason, reason, () => ({ reason, pods: 0 }), () => undefined);
+      addCount(
+        byTeam,
+        team,
+        () => ({ team, pods: 0, gpus: 0 }),
+        (entry) => (entry.gpus += podGpus),
+      );
+      for (const reason of reasons)
+        addCount(
+          byReason,
+          reason,
+          () => ({ reason, pods: 0 }),
+          () => undefined,
+        );
       counted.push({ name: `${cluster}/${pod.namespace}/${pod.name}`, since: pendingSince(pod) });
     }
   }

@@ -21,7 +21,10 @@ export function channelsOf(ctx: PitstopContext, maintenance: Maintenance): Map<s
   for (const entry of maintenance.clusters) {
     const cluster = ctx.config.clusters.find((candidate) => candidate.name === entry.cluster);
     if (!cluster) {
-      ctx.log.warn({ maintenance: maintenance.id, cluster: entry.cluster }, 'maintenance names a cluster the config no longer declares');
+      ctx.log.warn(
+        { maintenance: maintenance.id, cluster: entry.cluster },
+        'maintenance names a cluster the config no longer declares',
+      );
       continue;
     }
     channels.set(cluster.channel, [...(channels.get(cluster.channel) ?? []), entry.cluster]);
@@ -70,9 +73,19 @@ export function publishMessage(
 }
 
 /** Posts a reply once into the maintenance thread of a channel; returns false when the thread does not exist. */
-export function replyInThread(ctx: PitstopContext, maintenanceId: string, channel: string, key: string, payload: MessagePayload): boolean {
+export function replyInThread(
+  ctx: PitstopContext,
+  maintenanceId: string,
+  channel: string,
+  key: string,
+  payload: MessagePayload,
+): boolean {
   if (!hasThread(ctx.db, maintenanceId, channel)) return false;
-  enqueue(ctx.db, { kind: 'reply', messageKey: key, channel, threadKey: messageKeys.thread(maintenanceId, channel), payload }, ctx.clock.now());
+  enqueue(
+    ctx.db,
+    { kind: 'reply', messageKey: key, channel, threadKey: messageKeys.thread(maintenanceId, channel), payload },
+    ctx.clock.now(),
+  );
   return true;
 }
 

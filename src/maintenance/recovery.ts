@@ -28,7 +28,13 @@ function started(maintenance: Maintenance): boolean {
   return maintenance.state === 'in_progress' || maintenance.state === 'recovering';
 }
 
-function emptyRow(maintenance: Maintenance, cluster: string, name: string, vendor: string, now: string): MaintenanceNode {
+function emptyRow(
+  maintenance: Maintenance,
+  cluster: string,
+  name: string,
+  vendor: string,
+  now: string,
+): MaintenanceNode {
   return {
     maintenanceId: maintenance.id,
     cluster,
@@ -68,7 +74,13 @@ function emptyRow(maintenance: Maintenance, cluster: string, name: string, vendo
  * Builds the row of a node seen for the first time. A node first seen after the start gets no snapshot, because
  * its state then is no baseline, and any cordon it has counts as someone else's.
  */
-function firstSight(maintenance: Maintenance, cluster: string, view: NodeView, vendor: string, now: string): MaintenanceNode {
+function firstSight(
+  maintenance: Maintenance,
+  cluster: string,
+  view: NodeView,
+  vendor: string,
+  now: string,
+): MaintenanceNode {
   const row = emptyRow(maintenance, cluster, view.name, vendor, now);
   return started(maintenance) ? { ...row, cordonedBefore: view.unschedulable === true, bootIdBefore: null } : row;
 }
@@ -107,7 +119,8 @@ function observe(ctx: PitstopContext, row: MaintenanceNode, view: NodeView): Mai
 /** Before the start: keep the snapshot fresh while the node is in service, and note a cordon placed by others. */
 function trackBeforeStart(ctx: PitstopContext, row: MaintenanceNode, view: NodeView, now: string): MaintenanceNode {
   const seen = observe(ctx, row, view);
-  if (seen.snapshot === null || looksInService(view)) return { ...takeSnapshot(ctx, seen, view, now), state: 'scheduled' };
+  if (seen.snapshot === null || looksInService(view))
+    return { ...takeSnapshot(ctx, seen, view, now), state: 'scheduled' };
   return { ...seen, state: 'scheduled' };
 }
 
@@ -119,7 +132,12 @@ function storedEvidence(check: NodeValidation['checks'][number]): string {
 
 /** Keeps each check's result, and evidence only where a check does not pass, which is all the long tail shows. */
 function storedChecks(validation: NodeValidation): StoredCheck[] {
-  return validation.checks.map((check) => ({ name: check.name, result: check.result, evidence: storedEvidence(check), reasons: check.reasons }));
+  return validation.checks.map((check) => ({
+    name: check.name,
+    result: check.result,
+    evidence: storedEvidence(check),
+    reasons: check.reasons,
+  }));
 }
 
 /** Returns whether the cordon is the only thing between a node and validated, because every other check passes. */
@@ -127,7 +145,10 @@ export function onlyCordonFails(checks: readonly StoredCheck[]): boolean {
   const failing = checks.filter((check) => check.result !== 'pass');
   if (failing.length === 0) return false;
   return failing.every(
-    (check) => check.result === 'fail' && check.reasons.length > 0 && check.reasons.every((reason) => CORDON_REASONS.has(reason)),
+    (check) =>
+      check.result === 'fail' &&
+      check.reasons.length > 0 &&
+      check.reasons.every((reason) => CORDON_REASONS.has(reason)),
   );
 }
 
@@ -161,7 +182,13 @@ function verdictState(validation: NodeValidation): NodeRecoveryState {
  * judged by its validation alone unless the maintenance requires a reboot, because work that needs no reboot or
  * cordon (a live patch) leaves no other trace.
  */
-function trackAfterStart(ctx: PitstopContext, maintenance: Maintenance, row: MaintenanceNode, view: NodeView, now: string): MaintenanceNode {
+function trackAfterStart(
+  ctx: PitstopContext,
+  maintenance: Maintenance,
+  row: MaintenanceNode,
+  view: NodeView,
+  now: string,
+): MaintenanceNode {
   const seen = observe(ctx, row, view);
   const before = readNodeSnapshot(seen.snapshot);
   const facts = { startedAt: maintenance.startedAt, requiresReboot: maintenance.requiresReboot };
@@ -184,7 +211,8 @@ function trackAfterStart(ctx: PitstopContext, maintenance: Maintenance, row: Mai
   });
 
   const reading = classifyNodeState(view, { ...stateInput, validation });
-  const untouchedAfterWindow = reading.state === 'scheduled' && maintenance.state === 'recovering' && !maintenance.requiresReboot;
+  const untouchedAfterWindow =
+    reading.state === 'scheduled' && maintenance.state === 'recovering' && !maintenance.requiresReboot;
   const state = untouchedAfterWindow ? verdictState(validation) : reading.state;
   const checks = storedChecks(validation);
   const failing = state === 'validated' ? undefined : failingCheckOf(checks);
@@ -231,7 +259,13 @@ function comparable(row: MaintenanceNode): string {
 }
 
 /** Saves a row if anything but its timestamps changed; records a state change on the node's timeline. */
-function commit(ctx: PitstopContext, previous: MaintenanceNode | undefined, next: MaintenanceNode, now: string, changes: NodeStateChange[]): void {
+function commit(
+  ctx: PitstopContext,
+  previous: MaintenanceNode | undefined,
+  next: MaintenanceNode,
+  now: string,
+  changes: NodeStateChange[],
+): void {
   const stateChanged = previous === undefined || previous.state !== next.state;
   // When the tracker read the change's time from the node it has set stateSince already; otherwise it dates the change now.
   const since = stateChanged && next.stateSince === previous?.stateSince ? now : next.stateSince;
@@ -247,13 +281,24 @@ function commit(ctx: PitstopContext, previous: MaintenanceNode | undefined, next
       subjectId: `${next.maintenanceId}/${next.cluster}/${next.node}`,
       actor: 'pitstop',
       action: next.state,
-      detail: { from: previous?.state ?? null, since: row.stateSince, failingCheck: next.failingCheck, reasons: next.reasons },
+      detail: {
+        from: previous?.state ?? null,
+        since: row.stateSince,
+        failingCheck: next.failingCheck,
+        reasons: next.reasons,
+      },
     },
     ctx.clock.now(),
   );
 }
 
-function trackCluster(ctx: PitstopContext, maintenance: Maintenance, entry: Maintenance['clusters'][number], rows: MaintenanceNode[], changes: NodeStateChange[]): void {
+function trackCluster(
+  ctx: PitstopContext,
+  maintenance: Maintenance,
+  entry: Maintenance['clusters'][number],
+  rows: MaintenanceNode[],
+  changes: NodeStateChange[],
+): void {
   const cluster = clusterConfig(ctx.config, entry.cluster);
   const now = ctx.clock.now().toISOString();
   const selection = selectNodes(cluster, entry.scope, ctx.fleet.nodes(entry.cluster));
@@ -264,7 +309,9 @@ function trackCluster(ctx: PitstopContext, maintenance: Maintenance, entry: Main
     seen.add(view.name);
     const previous = byName.get(view.name);
     const base = previous ?? firstSight(maintenance, entry.cluster, view, cluster.vendor, now);
-    const next = isStarted ? trackAfterStart(ctx, maintenance, base, view, now) : trackBeforeStart(ctx, base, view, now);
+    const next = isStarted
+      ? trackAfterStart(ctx, maintenance, base, view, now)
+      : trackBeforeStart(ctx, base, view, now);
     commit(ctx, previous, next, now, changes);
   }
   for (const row of rows) {
@@ -291,7 +338,13 @@ export function trackNodes(ctx: PitstopContext, maintenance: Maintenance): NodeS
   const changes: NodeStateChange[] = [];
   for (const entry of maintenance.clusters) {
     if (!ctx.fleet.synced(entry.cluster)) continue;
-    trackCluster(ctx, maintenance, entry, rows.filter((row) => row.cluster === entry.cluster), changes);
+    trackCluster(
+      ctx,
+      maintenance,
+      entry,
+      rows.filter((row) => row.cluster === entry.cluster),
+      changes,
+    );
   }
   return changes;
 }
@@ -300,7 +353,12 @@ export function trackNodes(ctx: PitstopContext, maintenance: Maintenance): NodeS
  * Adds the teams a blast radius found on each node, for escalation to those teams. Teams found earlier stay:
  * a node drained before the start shows no workloads then, but its teams still wait for it.
  */
-export function saveNodeTeams(ctx: PitstopContext, maintenanceId: string, cluster: string, teams: Map<string, string[]>): void {
+export function saveNodeTeams(
+  ctx: PitstopContext,
+  maintenanceId: string,
+  cluster: string,
+  teams: Map<string, string[]>,
+): void {
   for (const row of listNodes(ctx.db, maintenanceId)) {
     if (row.cluster !== cluster) continue;
     const next = [...new Set([...row.teams, ...(teams.get(row.node) ?? [])])].sort();

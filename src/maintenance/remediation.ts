@@ -46,7 +46,9 @@ function waitsForCapacity(pod: PodView): boolean {
   const message = pod.scheduled?.reason === 'Unschedulable' ? pod.scheduled.message : null;
   if (!message) return false;
   return parseSchedulerMessage(message).reasons.some(
-    (reason) => reason.category === 'unschedulable' || (reason.category === 'insufficient_resource' && /gpu$/.test(reason.resource ?? '')),
+    (reason) =>
+      reason.category === 'unschedulable' ||
+      (reason.category === 'insufficient_resource' && /gpu$/.test(reason.resource ?? '')),
   );
 }
 
@@ -56,13 +58,18 @@ function waitsForCapacity(pod: PodView): boolean {
  */
 export function likelyLandingPods(ctx: PitstopContext, candidates: readonly UncordonCandidate[]): LandingPods {
   const largest = new Map<string, number>();
-  for (const candidate of candidates) largest.set(candidate.cluster, Math.max(largest.get(candidate.cluster) ?? 0, candidate.gpus));
+  for (const candidate of candidates)
+    largest.set(candidate.cluster, Math.max(largest.get(candidate.cluster) ?? 0, candidate.gpus));
   const pods: { name: string; gpus: number; since: string }[] = [];
   for (const [cluster, room] of largest) {
     for (const pod of ctx.fleet.pendingPods(cluster)) {
       const gpus = gpuRequest(pod);
       if (gpus > room || !waitsForCapacity(pod)) continue;
-      pods.push({ name: `${pod.namespace}/${pod.name}`, gpus, since: pod.scheduled?.lastTransitionTime ?? pod.creationTimestamp ?? '' });
+      pods.push({
+        name: `${pod.namespace}/${pod.name}`,
+        gpus,
+        since: pod.scheduled?.lastTransitionTime ?? pod.creationTimestamp ?? '',
+      });
     }
   }
   pods.sort((a, b) => a.since.localeCompare(b.since) || a.name.localeCompare(b.name));
@@ -83,18 +90,31 @@ export interface UncordonResult {
   failed: { node: string; error: string }[];
 }
 
-async function uncordonOne(ctx: PitstopContext, maintenanceId: string, candidate: UncordonCandidate, user: string): Promise<string | null> {
+async function uncordonOne(
+  ctx: PitstopContext,
+  maintenanceId: string,
+  candidate: UncordonCandidate,
+  user: string,
+): Promise<string | null> {
   try {
     await ctx.writer!.uncordon(candidate.cluster, candidate.node);
   } catch (error) {
-    ctx.log.error({ err: error, maintenance: maintenanceId, cluster: candidate.cluster, node: candidate.node }, 'uncordon failed');
+    ctx.log.error(
+      { err: error, maintenance: maintenanceId, cluster: candidate.cluster, node: candidate.node },
+      'uncordon failed',
+    );
     return error instanceof Error ? error.message : String(error);
   }
   ctx.db.transaction(() => {
     markUncordoned(ctx.db, { maintenanceId, cluster: candidate.cluster, node: candidate.node }, user, ctx.clock.now());
     recordTimeline(
       ctx.db,
-      { subjectType: 'maintenance_node', subjectId: `${maintenanceId}/${candidate.cluster}/${candidate.node}`, actor: user, action: 'uncordoned' },
+      {
+        subjectType: 'maintenance_node',
+        subjectId: `${maintenanceId}/${candidate.cluster}/${candidate.node}`,
+        actor: user,
+        action: 'uncordoned',
+      },
       ctx.clock.now(),
     );
   })();
@@ -106,7 +126,10 @@ async function uncordonOne(ctx: PitstopContext, maintenanceId: string, candidate
  * the user before the next call, then replies in the maintenance's threads with what was done. Re-checks
  * everything at run time: cluster writes, and that the candidates are still the ones confirmed.
  */
-export async function runUncordon(ctx: PitstopContext, request: { maintenanceId: string; user: string; fingerprint: string }): Promise<UncordonResult> {
+export async function runUncordon(
+  ctx: PitstopContext,
+  request: { maintenanceId: string; user: string; fingerprint: string },
+): Promise<UncordonResult> {
   const none = { uncordoned: [], failed: [] };
   const refusal = clusterWritesRefusal(ctx);
   if (refusal !== null) return { status: 'refused', message: refusal, ...none };
@@ -114,7 +137,11 @@ export async function runUncordon(ctx: PitstopContext, request: { maintenanceId:
   if (!maintenance) return { status: 'not_found', message: `Maintenance ${request.maintenanceId} not found.`, ...none };
   const candidates = uncordonCandidates(ctx, maintenance);
   if (candidatesFingerprint(candidates) !== request.fingerprint) {
-    return { status: 'changed', message: 'The nodes ready to uncordon changed since the form opened; review the new list.', ...none };
+    return {
+      status: 'changed',
+      message: 'The nodes ready to uncordon changed since the form opened; review the new list.',
+      ...none,
+    };
   }
   const uncordoned: string[] = [];
   const failed: { node: string; error: string }[] = [];
@@ -125,21 +152,49 @@ export async function runUncordon(ctx: PitstopContext, request: { maintenanceId:
   }
   const message = resultText(maintenance, request.user, uncordoned, failed);
   ctx.db.transaction(() => {
-    recordTimeline(ctx.db, { subjectType: 'maintenance', subjectId: maintenance.id, actor: request.user, action: 'uncordon', detail: { uncordoned, failed } }, ctx.clock.now());
+    recordTimeline(
+      ctx.db,
+      {
+        subjectType: 'maintenance',
+        subjectId: maintenance.id,
+        actor: request.user,
+        action: 'uncordon',
+        detail: { uncordoned, failed },
+      },
+      ctx.clock.now(),
+    );
     for (const channel of threadChannels(ctx, maintenance)) {
-      const key = messageKeys.action(maintenance.id, channel, `uncordon:${ctx.clock.now().toISOString()}:${request.user}`);
+      const key = messageKeys.action(
+        maintenance.id,
+        channel,
+        `uncordon:${ctx.clock.now().toISOString()}:${request.user}`,
+      );
       replyInThread(ctx, maintenance.id, channel, key, actionRecordMessage(message));
     }
     publishAllRecovery(ctx, maintenance);
   })();
-  ctx.log.info({ maintenance: maintenance.id, user: request.user, uncordoned: uncordoned.length, failed: failed.length }, 'uncordon ran');
+  ctx.log.info(
+    { maintenance: maintenance.id, user: request.user, uncordoned: uncordoned.length, failed: failed.length },
+    'uncordon ran',
+  );
   ctx.requestReconcile();
   return { status: 'done', message, uncordoned, failed };
 }
 
-function resultText(maintenance: Maintenance, user: string, uncordoned: string[], failed: { node: string; error: string }[]): string {
-  const parts = [`:arrow_forward: ${mentionActor(user)} uncordoned ${uncordoned.length} of ${maintenance.id}'s validated nodes`];
-  if (uncordoned.length > 0) parts[0] += `: ${joinWithMore(uncordoned.map((node) => `\`${node}\``), { maxItems: 40, maxChars: 1500 })}`;
+function resultText(
+  maintenance: Maintenance,
+  user: string,
+  uncordoned: string[],
+  failed: { node: string; error: string }[],
+): string {
+  const parts = [
+    `:arrow_forward: ${mentionActor(user)} uncordoned ${uncordoned.length} of ${maintenance.id}'s validated nodes`,
+  ];
+  if (uncordoned.length > 0)
+    parts[0] += `: ${joinWithMore(
+      uncordoned.map((node) => `\`${node}\``),
+      { maxItems: 40, maxChars: 1500 },
+    )}`;
   if (failed.length > 0) {
     const failures = failed.map((entry) => `\`${entry.node}\` (${escapeMrkdwn(entry.error)})`);
     parts.push(`Failed on ${failed.length}: ${joinWithMore(failures, { maxItems: 20, maxChars: 1000 })}`);

@@ -14,7 +14,12 @@ export interface RoleCheck {
   reason: string | null;
 }
 
-async function inUserGroup(ctx: PitstopContext, client: WebClient | undefined, group: string, user: string): Promise<boolean> {
+async function inUserGroup(
+  ctx: PitstopContext,
+  client: WebClient | undefined,
+  group: string,
+  user: string,
+): Promise<boolean> {
   if (client === undefined) return false;
   try {
     const result = await client.usergroups.users.list({ usergroup: group });

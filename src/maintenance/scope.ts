@@ -101,7 +101,11 @@ export interface ScopeSelection {
 }
 
 /** Selects the nodes of one cluster that a scope covers. */
-export function selectNodes(cluster: ClusterConfig, scope: MaintenanceScope, nodes: readonly NodeView[]): ScopeSelection {
+export function selectNodes(
+  cluster: ClusterConfig,
+  scope: MaintenanceScope,
+  nodes: readonly NodeView[],
+): ScopeSelection {
   const compiled = compileScope(scope);
   const selected = nodes.filter((node) => scopeMatches(compiled, node, placementOf(cluster, node)));
   const present = new Set(nodes.map((node) => node.name));

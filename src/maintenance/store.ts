@@ -13,7 +13,10 @@ import type {
 const statements = new WeakMap<Db, Map<string, Database.Statement>>();
 
 /** Prepares a statement once per connection; reconcile runs the same few statements for every node, every pass. */
-function sql<Params extends unknown[] | object = unknown[], Row = unknown>(db: Db, text: string): Database.Statement<Params, Row> {
+function sql<Params extends unknown[] | object = unknown[], Row = unknown>(
+  db: Db,
+  text: string,
+): Database.Statement<Params, Row> {
   let cache = statements.get(db);
   if (cache === undefined) {
     cache = new Map();
@@ -77,7 +80,8 @@ function fromMaintenanceRow(row: MaintenanceRow): Maintenance {
 
 /** Inserts a new maintenance; the caller has validated it and chosen its id. */
 export function insertMaintenance(db: Db, maintenance: Maintenance): void {
-  sql(db,
+  sql(
+    db,
     `INSERT INTO maintenances (id, seq, title, kind, vendor, owner, clusters, window_start, window_end, requires_reboot,
        state, source, external_key, created_by, created_at, updated_at)
      VALUES (@id, @seq, @title, @kind, @vendor, @owner, @clusters, @windowStart, @windowEnd, @requiresReboot,
@@ -91,7 +95,8 @@ export function insertMaintenance(db: Db, maintenance: Maintenance): void {
 
 /** Replaces the planned fields (title, kind, vendor, owner, clusters, window) of a maintenance. */
 export function updatePlan(db: Db, maintenance: Maintenance, now: Date): void {
-  sql(db,
+  sql(
+    db,
     `UPDATE maintenances SET title = ?, kind = ?, vendor = ?, owner = ?, clusters = ?, window_start = ?, window_end = ?,
        requires_reboot = ?, updated_at = ? WHERE id = ?`,
   ).run(
@@ -145,7 +150,14 @@ const STATE_TIME_COLUMN: Partial<Record<MaintenanceState, string>> = {
  */
 export function transitionMaintenance(
   db: Db,
-  change: { id: string; from: readonly MaintenanceState[]; to: MaintenanceState; actor: string; detail?: unknown; at?: string },
+  change: {
+    id: string;
+    from: readonly MaintenanceState[];
+    to: MaintenanceState;
+    actor: string;
+    detail?: unknown;
+    at?: string;
+  },
   now: Date,
 ): boolean {
   const placeholders = change.from.map(() => '?').join(', ');
@@ -331,14 +343,16 @@ export function markUncordoned(
 
 /** Stored blast radius of a maintenance for one channel. */
 export function getChannelRadius(db: Db, maintenanceId: string, channel: string): unknown {
-  const row = sql<[string, string], { radius: string | null }>(db, 'SELECT radius FROM maintenance_channels WHERE maintenance_id = ? AND channel = ?',
-    )
-    .get(maintenanceId, channel);
+  const row = sql<[string, string], { radius: string | null }>(
+    db,
+    'SELECT radius FROM maintenance_channels WHERE maintenance_id = ? AND channel = ?',
+  ).get(maintenanceId, channel);
   return row?.radius ? JSON.parse(row.radius) : null;
 }
 
 export function saveChannelRadius(db: Db, maintenanceId: string, channel: string, radius: unknown, now: Date): void {
-  sql(db,
+  sql(
+    db,
     `INSERT INTO maintenance_channels (maintenance_id, channel, radius, radius_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (maintenance_id, channel) DO UPDATE SET radius = excluded.radius, radius_at = excluded.radius_at`,
   ).run(maintenanceId, channel, JSON.stringify(radius), now.toISOString());
@@ -346,9 +360,10 @@ export function saveChannelRadius(db: Db, maintenanceId: string, channel: string
 
 /** Announcement stages already handled (posted or skipped) for a maintenance in a channel. */
 export function announcedStages(db: Db, maintenanceId: string, channel: string): Set<string> {
-  const rows = sql<[string, string], { stage: string }>(db, 'SELECT stage FROM maintenance_announcements WHERE maintenance_id = ? AND channel = ?',
-    )
-    .all(maintenanceId, channel);
+  const rows = sql<[string, string], { stage: string }>(
+    db,
+    'SELECT stage FROM maintenance_announcements WHERE maintenance_id = ? AND channel = ?',
+  ).all(maintenanceId, channel);
   return new Set(rows.map((row) => row.stage));
 }
 
@@ -368,15 +383,17 @@ export function recordAnnouncement(
 
 /** Returns whether any announcement was posted for the maintenance in the channel, which means its thread exists. */
 export function hasThread(db: Db, maintenanceId: string, channel: string): boolean {
-  const row = sql<[string, string], { n: number }>(db, `SELECT COUNT(*) AS n FROM maintenance_announcements WHERE maintenance_id = ? AND channel = ? AND outcome = 'posted'`,
-    )
-    .get(maintenanceId, channel);
+  const row = sql<[string, string], { n: number }>(
+    db,
+    `SELECT COUNT(*) AS n FROM maintenance_announcements WHERE maintenance_id = ? AND channel = ? AND outcome = 'posted'`,
+  ).get(maintenanceId, channel);
   return (row?.n ?? 0) > 0;
 }
 
 /** Keeps only the mentions not made before in this channel's thread, and records them as made. */
 export function claimMentions(db: Db, maintenanceId: string, channel: string, mentions: string[], now: Date): string[] {
-  const insert = sql(db,
+  const insert = sql(
+    db,
     'INSERT OR IGNORE INTO maintenance_mentions (maintenance_id, channel, mention, at) VALUES (?, ?, ?, ?)',
   );
   return mentions.filter((mention) => insert.run(maintenanceId, channel, mention, now.toISOString()).changes === 1);
@@ -384,13 +401,16 @@ export function claimMentions(db: Db, maintenanceId: string, channel: string, me
 
 /** Returns the content hash last enqueued for a message key, or undefined when nothing was enqueued yet. */
 export function renderedHash(db: Db, messageKey: string): string | undefined {
-  const row = sql<[string], { content_hash: string }>(db, 'SELECT content_hash FROM maintenance_renders WHERE message_key = ?')
-    .get(messageKey);
+  const row = sql<[string], { content_hash: string }>(
+    db,
+    'SELECT content_hash FROM maintenance_renders WHERE message_key = ?',
+  ).get(messageKey);
   return row?.content_hash;
 }
 
 export function saveRenderedHash(db: Db, maintenanceId: string, messageKey: string, hash: string, now: Date): void {
-  sql(db,
+  sql(
+    db,
     `INSERT INTO maintenance_renders (message_key, maintenance_id, content_hash, enqueued_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (message_key) DO UPDATE SET content_hash = excluded.content_hash, enqueued_at = excluded.enqueued_at`,
   ).run(messageKey, maintenanceId, hash, now.toISOString());
@@ -410,8 +430,9 @@ interface OverdueRow {
 }
 
 export function getOverdue(db: Db, maintenanceId: string): OverdueState | undefined {
-  const row = sql<[string], OverdueRow>(db, 'SELECT * FROM maintenance_overdue WHERE maintenance_id = ?')
-    .get(maintenanceId);
+  const row = sql<[string], OverdueRow>(db, 'SELECT * FROM maintenance_overdue WHERE maintenance_id = ?').get(
+    maintenanceId,
+  );
   if (!row) return undefined;
   return {
     maintenanceId: row.maintenance_id,
@@ -428,7 +449,8 @@ export function getOverdue(db: Db, maintenanceId: string): OverdueState | undefi
 }
 
 export function saveOverdue(db: Db, overdue: OverdueState, now: Date): void {
-  sql(db,
+  sql(
+    db,
     `INSERT OR REPLACE INTO maintenance_overdue (maintenance_id, state, level, opened_at, level_at, acknowledged_by,
        acknowledged_at, snoozed_until, snoozed_by, resolved_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -449,8 +471,9 @@ export function saveOverdue(db: Db, overdue: OverdueState, now: Date): void {
 
 /** Lists every mention made in the maintenance's thread in a channel. */
 export function listMentions(db: Db, maintenanceId: string, channel: string): Set<string> {
-  const rows = sql<[string, string], { mention: string }>(db, 'SELECT mention FROM maintenance_mentions WHERE maintenance_id = ? AND channel = ?',
-    )
-    .all(maintenanceId, channel);
+  const rows = sql<[string, string], { mention: string }>(
+    db,
+    'SELECT mention FROM maintenance_mentions WHERE maintenance_id = ? AND channel = ?',
+  ).all(maintenanceId, channel);
   return new Set(rows.map((row) => row.mention));
 }

@@ -40,8 +40,19 @@ function option(value: string, text: string): { text: { type: 'plain_text'; text
   return { text: { type: 'plain_text', text: truncate(text, LIMITS.optionText) }, value };
 }
 
-function input(blockId: string, label: string, element: Record<string, unknown>, extra: Record<string, unknown> = {}): unknown {
-  return { type: 'input', block_id: blockId, label: { type: 'plain_text', text: label }, element: { action_id: CREATE_ACTION, ...element }, ...extra };
+function input(
+  blockId: string,
+  label: string,
+  element: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): unknown {
+  return {
+    type: 'input',
+    block_id: blockId,
+    label: { type: 'plain_text', text: label },
+    element: { action_id: CREATE_ACTION, ...element },
+    ...extra,
+  };
 }
 
 /** Private metadata of the create form, carried from opening to submission. */
@@ -54,13 +65,26 @@ export interface CreateFormMetadata {
  * and the window as two date-time pickers starting one day and one day plus four hours from `now`.
  * @see https://docs.slack.dev/reference/block-kit/block-elements/datetime-picker-element
  */
-export function createMaintenanceModal(config: PitstopConfig, options: { now: Date; user: string; metadata: CreateFormMetadata }): Record<string, unknown> {
+export function createMaintenanceModal(
+  config: PitstopConfig,
+  options: { now: Date; user: string; metadata: CreateFormMetadata },
+): Record<string, unknown> {
   const start = Math.floor(options.now.getTime() / 3_600_000) * 3600 + 86_400;
   const clusters = config.clusters.slice(0, LIMITS.selectOptions).map((cluster) => option(cluster.name, cluster.name));
   const blocks = [
-    input(CREATE_BLOCKS.title, 'Title', { type: 'plain_text_input', max_length: 150, placeholder: { type: 'plain_text', text: 'NIC firmware security patch' } }),
-    input(CREATE_BLOCKS.kind, 'Kind', { type: 'static_select', options: MAINTENANCE_KINDS.map((kind) => option(kind, KIND_LABELS[kind])) }),
-    input(CREATE_BLOCKS.vendor, 'Vendor', { type: 'static_select', options: VENDORS.map((vendor) => option(vendor, vendor)) }),
+    input(CREATE_BLOCKS.title, 'Title', {
+      type: 'plain_text_input',
+      max_length: 150,
+      placeholder: { type: 'plain_text', text: 'NIC firmware security patch' },
+    }),
+    input(CREATE_BLOCKS.kind, 'Kind', {
+      type: 'static_select',
+      options: MAINTENANCE_KINDS.map((kind) => option(kind, KIND_LABELS[kind])),
+    }),
+    input(CREATE_BLOCKS.vendor, 'Vendor', {
+      type: 'static_select',
+      options: VENDORS.map((vendor) => option(vendor, vendor)),
+    }),
     input(CREATE_BLOCKS.owner, 'Owner', { type: 'users_select', initial_user: options.user }),
     input(CREATE_BLOCKS.clusters, 'Clusters', { type: 'multi_static_select', options: clusters }),
     input(CREATE_BLOCKS.scopeType, 'Scope', {
@@ -71,8 +95,17 @@ export function createMaintenanceModal(config: PitstopConfig, options: { now: Da
     input(
       CREATE_BLOCKS.scopeValue,
       'Scope value',
-      { type: 'plain_text_input', placeholder: { type: 'plain_text', text: 'nvidia.com/gpu.product=NVIDIA-H100-80GB-HBM3' } },
-      { optional: true, hint: { type: 'plain_text', text: 'A label selector, or a comma-separated list of GPU products, racks or node names. Leave empty for all nodes.' } },
+      {
+        type: 'plain_text_input',
+        placeholder: { type: 'plain_text', text: 'nvidia.com/gpu.product=NVIDIA-H100-80GB-HBM3' },
+      },
+      {
+        optional: true,
+        hint: {
+          type: 'plain_text',
+          text: 'A label selector, or a comma-separated list of GPU products, racks or node names. Leave empty for all nodes.',
+        },
+      },
     ),
     input(CREATE_BLOCKS.start, 'Window start', { type: 'datetimepicker', initial_date_time: start }),
     input(CREATE_BLOCKS.end, 'Expected end', { type: 'datetimepicker', initial_date_time: start + 4 * 3600 }),
@@ -110,14 +143,22 @@ export function uncordonModal(input: {
   const gpus = candidates.reduce((sum, candidate) => sum + candidate.gpus, 0);
   const names = candidates.map((candidate) => `\`${escapeMrkdwn(candidate.cluster)}/${escapeMrkdwn(candidate.node)}\``);
   const blocks: unknown[] = [];
-  if (input.notice) blocks.push({ type: 'section', block_id: 'uncordon_notice', text: { type: 'mrkdwn', text: `:warning: ${escapeMrkdwn(input.notice)}` } });
+  if (input.notice)
+    blocks.push({
+      type: 'section',
+      block_id: 'uncordon_notice',
+      text: { type: 'mrkdwn', text: `:warning: ${escapeMrkdwn(input.notice)}` },
+    });
   blocks.push(
     {
       type: 'section',
       block_id: 'uncordon_nodes',
       text: {
         type: 'mrkdwn',
-        text: truncate(`*Uncordon ${plural(candidates.length, 'node')} of ${maintenance.id}* (${plural(gpus, 'GPU')}):\n${joinWithMore(names, { maxItems: 200, maxChars: 2600 })}`, LIMITS.sectionText),
+        text: truncate(
+          `*Uncordon ${plural(candidates.length, 'node')} of ${maintenance.id}* (${plural(gpus, 'GPU')}):\n${joinWithMore(names, { maxItems: 200, maxChars: 2600 })}`,
+          LIMITS.sectionText,
+        ),
       },
     },
     {
@@ -128,7 +169,10 @@ export function uncordonModal(input: {
         text: truncate(
           landing.count === 0
             ? 'No pending pod is waiting for these nodes now.'
-            : `*${plural(landing.count, 'pending pod')}* (${plural(landing.gpus, 'GPU')}) will likely schedule onto them:\n${joinWithMore(landing.names.map((name) => `\`${escapeMrkdwn(name)}\``), { maxItems: 50, maxChars: 2400 })}`,
+            : `*${plural(landing.count, 'pending pod')}* (${plural(landing.gpus, 'GPU')}) will likely schedule onto them:\n${joinWithMore(
+                landing.names.map((name) => `\`${escapeMrkdwn(name)}\``),
+                { maxItems: 50, maxChars: 2400 },
+              )}`,
           LIMITS.sectionText,
         ),
       },

@@ -85,16 +85,24 @@ function nodeLine(node: MaintenanceNode): string {
 function groupBlock(group: TailGroup, maxChars: number): unknown {
   const heading = `*${group.title}* (${plural(group.nodes.length, 'node')})\n`;
   const room = Math.max(100, Math.min(maxChars, LIMITS.sectionText) - heading.length);
-  const lines = joinWithMore(
-    group.nodes.map(nodeLine),
-    { maxItems: group.nodes.length, maxChars: room, separator: '\n' },
-  );
-  return { type: 'section', block_id: `tail_${group.key}`.slice(0, LIMITS.blockId), text: { type: 'mrkdwn', text: `${heading}${lines}` } };
+  const lines = joinWithMore(group.nodes.map(nodeLine), {
+    maxItems: group.nodes.length,
+    maxChars: room,
+    separator: '\n',
+  });
+  return {
+    type: 'section',
+    block_id: `tail_${group.key}`.slice(0, LIMITS.blockId),
+    text: { type: 'mrkdwn', text: `${heading}${lines}` },
+  };
 }
 
 /** Latest state change of any node; the message shows it instead of the render time so a re-render without changes is identical. */
 function lastChange(nodes: readonly MaintenanceNode[]): string | null {
-  return nodes.reduce<string | null>((latest, node) => (latest === null || node.stateSince > latest ? node.stateSince : latest), null);
+  return nodes.reduce<string | null>(
+    (latest, node) => (latest === null || node.stateSince > latest ? node.stateSince : latest),
+    null,
+  );
 }
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
@@ -126,7 +134,8 @@ function breakdownBlocks(nodes: readonly MaintenanceNode[]): unknown[] {
     .map((entry) => `${escapeMrkdwn(entry.rack)} ${entry.group.length - entry.stuck}/${entry.group.length}`);
   const lines = [`*By state:* ${states.join(' · ') || 'no nodes tracked'}`];
   if (skus.length > 0) lines.push(`*By SKU:* ${joinWithMore(skus, { maxItems: 10, maxChars: 900, separator: ' · ' })}`);
-  if (racks.length > 0) lines.push(`*Racks not fully back:* ${joinWithMore(racks, { maxItems: 60, maxChars: 900, separator: ' · ' })}`);
+  if (racks.length > 0)
+    lines.push(`*Racks not fully back:* ${joinWithMore(racks, { maxItems: 60, maxChars: 900, separator: ' · ' })}`);
   return [{ type: 'section', block_id: 'breakdown', text: { type: 'mrkdwn', text: lines.join('\n') } }];
 }
 
@@ -209,7 +218,11 @@ export function recoveryMessage(input: RecoveryMessageInput): MessagePayload {
     `*Maintenance*\n${escapeMrkdwn(truncate(maintenance.title, 200))}`,
   ];
   const blocks: unknown[] = [
-    { type: 'header', block_id: 'recovery_title', text: { type: 'plain_text', text: truncate(header, LIMITS.headerText), emoji: true } },
+    {
+      type: 'header',
+      block_id: 'recovery_title',
+      text: { type: 'plain_text', text: truncate(header, LIMITS.headerText), emoji: true },
+    },
     { type: 'section', block_id: 'recovery_facts', fields: fields.map((text) => ({ type: 'mrkdwn', text })) },
     ...breakdownBlocks(nodes),
   ];
@@ -227,7 +240,16 @@ export function recoveryMessage(input: RecoveryMessageInput): MessagePayload {
 function tailBlocks(nodes: readonly MaintenanceNode[], budget: number): unknown[] {
   const groups = longTail(nodes);
   if (groups.length === 0) {
-    return [{ type: 'section', block_id: 'tail_none', text: { type: 'mrkdwn', text: nodes.length === 0 ? 'No nodes tracked yet.' : ':white_check_mark: Every node is validated.' } }];
+    return [
+      {
+        type: 'section',
+        block_id: 'tail_none',
+        text: {
+          type: 'mrkdwn',
+          text: nodes.length === 0 ? 'No nodes tracked yet.' : ':white_check_mark: Every node is validated.',
+        },
+      },
+    ];
   }
   const shown = groups.slice(0, MAX_GROUPS);
   const stuck = groups.reduce((sum, group) => sum + group.nodes.length, 0);
@@ -242,7 +264,13 @@ function tailBlocks(nodes: readonly MaintenanceNode[], budget: number): unknown[
   });
   const hidden = groups.slice(MAX_GROUPS);
   if (hidden.length > 0) {
-    const text = `…and ${plural(hidden.reduce((sum, group) => sum + group.nodes.length, 0), 'node')} in ${plural(hidden.length, 'other cause')}: ${joinWithMore(hidden.map((group) => group.title), { maxItems: 10, maxChars: 300 })}`;
+    const text = `…and ${plural(
+      hidden.reduce((sum, group) => sum + group.nodes.length, 0),
+      'node',
+    )} in ${plural(hidden.length, 'other cause')}: ${joinWithMore(
+      hidden.map((group) => group.title),
+      { maxItems: 10, maxChars: 300 },
+    )}`;
     blocks.push({ type: 'context', block_id: 'tail_more', elements: [{ type: 'mrkdwn', text }] });
   }
   return blocks;

@@ -29,8 +29,10 @@ export function maintenanceListText(entries: { maintenance: Maintenance; nodes: 
 
 function overdueText(overdue: OverdueState | undefined): string {
   if (overdue === undefined) return 'none';
-  if (overdue.state === 'acknowledged') return `level ${overdue.level}, acknowledged by ${mentionActor(overdue.acknowledgedBy ?? 'unknown')}`;
-  if (overdue.state === 'snoozed') return `level ${overdue.level}, snoozed until ${slackDate(overdue.snoozedUntil ?? overdue.levelAt)}`;
+  if (overdue.state === 'acknowledged')
+    return `level ${overdue.level}, acknowledged by ${mentionActor(overdue.acknowledgedBy ?? 'unknown')}`;
+  if (overdue.state === 'snoozed')
+    return `level ${overdue.level}, snoozed until ${slackDate(overdue.snoozedUntil ?? overdue.levelAt)}`;
   return `level ${overdue.level}, ${overdue.state}`;
 }
 
@@ -50,12 +52,19 @@ export function maintenanceDetailText(input: {
     `*${maintenance.id}* ${escapeMrkdwn(maintenance.title)}`,
     `State: ${stateText(maintenance.state)} · kind ${maintenance.kind.replace('_', ' ')} · vendor ${maintenance.vendor} · owner ${ownerText(maintenance.owner)}`,
     `Window: ${slackDate(maintenance.windowStart)} to ${slackDate(maintenance.windowEnd)}${maintenance.requiresReboot ? ' · nodes must reboot' : ''}`,
-    ...maintenance.clusters.map((entry) => `Cluster *${escapeMrkdwn(entry.cluster)}*: ${escapeMrkdwn(describeScope(entry.scope))}`),
+    ...maintenance.clusters.map(
+      (entry) => `Cluster *${escapeMrkdwn(entry.cluster)}*: ${escapeMrkdwn(describeScope(entry.scope))}`,
+    ),
     `Nodes: ${progressText(nodes)}${byState ? ` (${byState})` : ''}`,
     `Escalation: ${overdueText(input.overdue)}`,
     `Created from ${maintenance.source} by ${mentionActor(maintenance.createdBy)} ${slackDate(maintenance.createdAt)}`,
   ];
-  const recent = input.timeline.slice(-10).map((entry) => `  ${slackDate(entry.at)} ${mentionActor(entry.actor)} ${escapeMrkdwn(entry.action.replace(/_/g, ' '))}`);
+  const recent = input.timeline
+    .slice(-10)
+    .map(
+      (entry) =>
+        `  ${slackDate(entry.at)} ${mentionActor(entry.actor)} ${escapeMrkdwn(entry.action.replace(/_/g, ' '))}`,
+    );
   if (recent.length > 0) lines.push('Latest changes:', ...recent);
   return truncate(lines.join('\n'), REPLY_MAX);
 }

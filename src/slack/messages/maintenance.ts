@@ -89,7 +89,9 @@ export interface Progress {
 }
 
 function skuText(cluster: ClusterRadius): string {
-  const parts = cluster.bySku.map((entry) => `${escapeMrkdwn(entry.sku)}: ${plural(entry.gpus, 'GPU')} on ${plural(entry.nodes, 'node')}`);
+  const parts = cluster.bySku.map(
+    (entry) => `${escapeMrkdwn(entry.sku)}: ${plural(entry.gpus, 'GPU')} on ${plural(entry.nodes, 'node')}`,
+  );
   return joinWithMore(parts, { maxItems: 8, maxChars: 600, separator: ' · ' });
 }
 
@@ -100,34 +102,52 @@ function clusterLine(maintenance: Maintenance, cluster: ClusterRadius): string {
   const lines = [`${title}: ${plural(cluster.nodes, 'node')}, ${plural(cluster.gpus, 'GPU')}`];
   if (cluster.bySku.length > 0) lines.push(`    ${skuText(cluster)}`);
   if (cluster.racks.length > 0) {
-    lines.push(`    ${plural(cluster.racks.length, 'rack')}: ${joinWithMore(cluster.racks.map(escapeMrkdwn), { maxItems: 20, maxChars: 400 })}`);
+    lines.push(
+      `    ${plural(cluster.racks.length, 'rack')}: ${joinWithMore(cluster.racks.map(escapeMrkdwn), { maxItems: 20, maxChars: 400 })}`,
+    );
   }
   if (cluster.missing.length > 0) {
-    lines.push(`    :warning: not in the cluster: ${joinWithMore(cluster.missing.map(escapeMrkdwn), { maxItems: 10, maxChars: 300 })}`);
+    lines.push(
+      `    :warning: not in the cluster: ${joinWithMore(cluster.missing.map(escapeMrkdwn), { maxItems: 10, maxChars: 300 })}`,
+    );
   }
-  if (cluster.workloadError !== null) lines.push(`    :warning: listing pods failed, teams may be missing: ${escapeMrkdwn(truncate(cluster.workloadError, 200))}`);
+  if (cluster.workloadError !== null)
+    lines.push(
+      `    :warning: listing pods failed, teams may be missing: ${escapeMrkdwn(truncate(cluster.workloadError, 200))}`,
+    );
   return lines.join('\n');
 }
 
 function teamText(team: TeamImpact, mentioned: ReadonlySet<string>): string {
-  const name = team.userGroup !== null && mentioned.has(team.userGroup) ? mentionUserGroup(team.userGroup) : `*${escapeMrkdwn(team.team)}*`;
+  const name =
+    team.userGroup !== null && mentioned.has(team.userGroup)
+      ? mentionUserGroup(team.userGroup)
+      : `*${escapeMrkdwn(team.team)}*`;
   const gpus = team.gpus > 0 ? `, ${plural(team.gpus, 'GPU')}` : '';
   return `${name} (${plural(team.pods, 'pod')}${gpus})`;
 }
 
 function radiusBlocks(maintenance: Maintenance, radius: BlastRadius | null, mentioned: ReadonlySet<string>): unknown[] {
   if (radius === null) return [];
-  const clusterText = joinWithMore(radius.clusters.map((cluster) => clusterLine(maintenance, cluster)), {
-    maxItems: 20,
-    maxChars: LIMITS.sectionText - 200,
-    separator: '\n',
-  });
-  const blocks: unknown[] = [{ type: 'section', block_id: 'radius', text: { type: 'mrkdwn', text: `*Blast radius*\n${clusterText}` } }];
+  const clusterText = joinWithMore(
+    radius.clusters.map((cluster) => clusterLine(maintenance, cluster)),
+    {
+      maxItems: 20,
+      maxChars: LIMITS.sectionText - 200,
+      separator: '\n',
+    },
+  );
+  const blocks: unknown[] = [
+    { type: 'section', block_id: 'radius', text: { type: 'mrkdwn', text: `*Blast radius*\n${clusterText}` } },
+  ];
   const teams = mergeTeams(radius);
   const teamLine =
     teams.length === 0
       ? 'No team workloads run on these nodes now.'
-      : `Workloads of ${joinWithMore(teams.map((team) => teamText(team, mentioned)), { maxItems: 30, maxChars: 2000 })}`;
+      : `Workloads of ${joinWithMore(
+          teams.map((team) => teamText(team, mentioned)),
+          { maxItems: 30, maxChars: 2000 },
+        )}`;
   blocks.push({ type: 'section', block_id: 'teams', text: { type: 'mrkdwn', text: `*Teams affected*\n${teamLine}` } });
   return blocks;
 }
@@ -163,14 +183,27 @@ export function announcementMessage(input: AnnouncementInput): MessagePayload {
     `*Window*\n${slackDate(maintenance.windowStart)} to ${slackDate(maintenance.windowEnd)}`,
   ];
   const blocks: unknown[] = [
-    { type: 'header', block_id: 'title', text: { type: 'plain_text', text: truncate(title, LIMITS.headerText), emoji: true } },
-    { type: 'section', block_id: 'headline', text: { type: 'mrkdwn', text: headline(maintenance, stage, now, input.progress) } },
+    {
+      type: 'header',
+      block_id: 'title',
+      text: { type: 'plain_text', text: truncate(title, LIMITS.headerText), emoji: true },
+    },
+    {
+      type: 'section',
+      block_id: 'headline',
+      text: { type: 'mrkdwn', text: headline(maintenance, stage, now, input.progress) },
+    },
     { type: 'section', block_id: 'facts', fields: fields.map((text) => ({ type: 'mrkdwn', text })) },
     ...radiusBlocks(maintenance, radius, input.mentioned),
     {
       type: 'context',
       block_id: 'footer',
-      elements: [{ type: 'mrkdwn', text: `${maintenance.id} · created from ${maintenance.source} · \`/pitstop maint show ${maintenance.id}\`` }],
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `${maintenance.id} · created from ${maintenance.source} · \`/pitstop maint show ${maintenance.id}\``,
+        },
+      ],
     },
   ];
   const text = truncate(
@@ -182,7 +215,12 @@ export function announcementMessage(input: AnnouncementInput): MessagePayload {
 
 function stageText(maintenance: Maintenance, stage: AnnouncementStage): string {
   if (stage.startsWith('lead:')) return `starts in ${stage.slice('lead:'.length)}`;
-  const texts: Record<string, string> = { start: 'started', end: 'window ended', completed: 'completed', cancelled: 'cancelled' };
+  const texts: Record<string, string> = {
+    start: 'started',
+    end: 'window ended',
+    completed: 'completed',
+    cancelled: 'cancelled',
+  };
   return texts[stage] ?? `window ${maintenance.windowStart} to ${maintenance.windowEnd}`;
 }
 
@@ -198,31 +236,57 @@ export interface PendingSummary {
 }
 
 /** Builds the pending-pod summary in the maintenance thread; `windowOpen` false marks the hand-over to alerts. */
-export function pendingSummaryMessage(maintenance: Maintenance, summary: PendingSummary, windowOpen: boolean): MessagePayload {
+export function pendingSummaryMessage(
+  maintenance: Maintenance,
+  summary: PendingSummary,
+  windowOpen: boolean,
+): MessagePayload {
   const head =
     summary.pods === 0
       ? `No pods are pending because of ${maintenance.id}'s nodes.`
       : `*${plural(summary.pods, 'pod')} pending* because of ${maintenance.id}'s nodes${summary.gpus > 0 ? `, requesting ${plural(summary.gpus, 'GPU')}` : ''}.`;
   const lines = [head];
   if (summary.byTeam.length > 0) {
-    const teams = summary.byTeam.map((team) => `*${escapeMrkdwn(team.team)}* ${team.pods}${team.gpus > 0 ? ` (${plural(team.gpus, 'GPU')})` : ''}`);
+    const teams = summary.byTeam.map(
+      (team) => `*${escapeMrkdwn(team.team)}* ${team.pods}${team.gpus > 0 ? ` (${plural(team.gpus, 'GPU')})` : ''}`,
+    );
     lines.push(`By team: ${joinWithMore(teams, { maxItems: 20, maxChars: 900 })}`);
   }
   if (summary.byReason.length > 0) {
-    lines.push(`By reason: ${joinWithMore(summary.byReason.map((entry) => `${escapeMrkdwn(entry.reason)} ${entry.pods}`), { maxItems: 10, maxChars: 600 })}`);
+    lines.push(
+      `By reason: ${joinWithMore(
+        summary.byReason.map((entry) => `${escapeMrkdwn(entry.reason)} ${entry.pods}`),
+        { maxItems: 10, maxChars: 600 },
+      )}`,
+    );
   }
   if (summary.oldestSince !== null) lines.push(`Oldest pending since ${slackDate(summary.oldestSince)}.`);
   if (summary.examples.length > 0) {
-    lines.push(`For example: ${joinWithMore(summary.examples.map((name) => `\`${escapeMrkdwn(name)}\``), { maxItems: 5, maxChars: 500 })}`);
+    lines.push(
+      `For example: ${joinWithMore(
+        summary.examples.map((name) => `\`${escapeMrkdwn(name)}\``),
+        { maxItems: 5, maxChars: 500 },
+      )}`,
+    );
   }
   const note = windowOpen
     ? 'Expected while the window is open; no alert is raised for these pods until it ends. Updated in place.'
     : 'The window has ended: pods still pending now raise pending-pod alerts, which name this maintenance.';
   const blocks = [
-    { type: 'section', block_id: 'pending', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), LIMITS.sectionText) } },
+    {
+      type: 'section',
+      block_id: 'pending',
+      text: { type: 'mrkdwn', text: truncate(lines.join('\n'), LIMITS.sectionText) },
+    },
     { type: 'context', block_id: 'pending_note', elements: [{ type: 'mrkdwn', text: note }] },
   ];
-  return { text: truncate(`${maintenance.id}: ${plural(summary.pods, 'pod')} pending because of its nodes.`, LIMITS.fallbackText), blocks };
+  return {
+    text: truncate(
+      `${maintenance.id}: ${plural(summary.pods, 'pod')} pending because of its nodes.`,
+      LIMITS.fallbackText,
+    ),
+    blocks,
+  };
 }
 
 /** Builds the thread reply that escalates nodes still not back after the window. */
@@ -244,11 +308,17 @@ export function overdueMessage(input: {
   ];
   if (input.missingTargets !== null) lines.push(`_${escapeMrkdwn(input.missingTargets)}_`);
   const text = truncate(lines.join('\n'), LIMITS.sectionText);
-  return { text: truncate(text, LIMITS.fallbackText), blocks: [{ type: 'section', block_id: 'overdue', text: { type: 'mrkdwn', text } }] };
+  return {
+    text: truncate(text, LIMITS.fallbackText),
+    blocks: [{ type: 'section', block_id: 'overdue', text: { type: 'mrkdwn', text } }],
+  };
 }
 
 /** Builds a one-line thread reply that records an action and who took it. */
 export function actionRecordMessage(text: string): MessagePayload {
   const body = truncate(text, LIMITS.sectionText);
-  return { text: truncate(body, LIMITS.fallbackText), blocks: [{ type: 'section', block_id: 'record', text: { type: 'mrkdwn', text: body } }] };
+  return {
+    text: truncate(body, LIMITS.fallbackText),
+    blocks: [{ type: 'section', block_id: 'record', text: { type: 'mrkdwn', text: body } }],
+  };
 }
