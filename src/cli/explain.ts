@@ -172,7 +172,16 @@ function readListEntries(list: Extract<ExplainInput, { kind: 'list' }>) {
     if (result.ok) pods.push(result.value);
     else skipped.set(POD_SKIP_LABELS[result.skipped], (skipped.get(POD_SKIP_LABELS[result.skipped]) ?? 0) + 1);
   }
-  const events = list.events.map((event) => readSchedulingEvent(event));
+  const events: SchedulingEventReading[] = [];
+  for (const event of list.events) {
+    try {
+      events.push(readSchedulingEvent(event));
+    } catch (error) {
+      // One event without a message must not hide the readable ones; it is counted like other skipped entries.
+      if (!(error instanceof EventMessageError)) throw error;
+      skipped.set('events without a message', (skipped.get('events without a message') ?? 0) + 1);
+    }
+  }
   return { pods, events, skipped };
 }
 

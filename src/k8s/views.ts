@@ -72,6 +72,31 @@ function toIso(value: unknown): string | null {
   return String(value);
 }
 
+/**
+ * Returns the entries of a list field that are objects. Pasted and hand-edited objects carry `null` entries, or a
+ * map where a list belongs, which the API server never sends.
+ */
+function objectList<T>(value: T[] | null | undefined): T[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((entry) => entry !== null && typeof entry === 'object');
+}
+
+/** Returns an object field, or `undefined` for `null` and for values that are not objects. */
+function objectField<T>(value: T | null | undefined): T | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+}
+
+/** Returns a condition status as the API prints it, because hand-written YAML reads `status: True` as a boolean. */
+function conditionStatus(value: unknown): string {
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  return value === undefined || value === null ? '' : String(value);
+}
+
+function optionalText(value: unknown): string | null {
+  return value === undefined || value === null ? null : String(value);
+}
+
 function stringMap(value: unknown): Record<string, string> {
   if (value === null || typeof value !== 'object') return {};
   const out: Record<string, string> = {};
@@ -82,9 +107,11 @@ function stringMap(value: unknown): Record<string, string> {
 /** Builds a {@link NodeView} from a Node as the client library decodes it or as `kubectl get -o json` prints it. */
 export function toNodeView(node: V1Node | Record<string, unknown>, cluster = ''): NodeView {
   const object = node as V1Node;
-  const metadata = object.metadata ?? {};
-  const spec = object.spec;
-  const status = object.status;
+  const metadata = objectField(object.metadata) ?? {};
+  const spec = objectField(object.spec);
+  const status = objectField(object.status);
+  const rawTaints = spec?.taints as unknown;
+  const rawConditions = status?.conditions as unknown;
   return {
     cluster,
     name: metadata.name ?? '',
@@ -93,42 +120,42 @@ export function toNodeView(node: V1Node | Record<string, unknown>, cluster = '')
     creationTimestamp: toIso(metadata.creationTimestamp),
     labels: stringMap(metadata.labels),
     annotations: stringMap(metadata.annotations),
-    unschedulable: spec === undefined ? null : spec.unschedulable === true,
+    unschedulable: spec === undefined ? null : spec.unschedulable === true || (spec.unschedulable as unknown) === 'true',
     taints:
       spec === undefined
         ? null
-        : spec.taints === undefined
+        : rawTaints === undefined || rawTaints === null
           ? spec.unschedulable === undefined && Object.keys(spec).length === 0
             ? null
             : []
-          : spec.taints.map((taint) => ({
-              key: taint.key,
-              value: taint.value ?? '',
-              effect: taint.effect,
+          : objectList(spec.taints).map((taint) => ({
+              key: String(taint.key ?? ''),
+              value: taint.value === undefined || taint.value === null ? '' : String(taint.value),
+              effect: String(taint.effect ?? ''),
               timeAdded: toIso(taint.timeAdded),
             })),
     conditions:
-      status?.conditions === undefined
+      rawConditions === undefined || rawConditions === null
         ? null
-        : status.conditions.map((condition) => ({
-            type: condition.type,
-            status: condition.status,
-            reason: condition.reason ?? null,
-            message: condition.message ?? null,
+        : objectList(status?.conditions).map((condition) => ({
+            type: String(condition.type ?? ''),
+            status: conditionStatus(condition.status),
+            reason: optionalText(condition.reason),
+            message: optionalText(condition.message),
             lastHeartbeatTime: toIso(condition.lastHeartbeatTime),
             lastTransitionTime: toIso(condition.lastTransitionTime),
           })),
-    allocatable: status?.allocatable === undefined ? null : stringMap(status.allocatable),
-    capacity: status?.capacity === undefined ? null : stringMap(status.capacity),
-    bootId: status?.nodeInfo?.bootID ?? null,
-    providerId: spec?.providerID ?? null,
+    allocatable: objectField(status?.allocatable) === undefined ? null : stringMap(status?.allocatable),
+    capacity: objectField(status?.capacity) === undefined ? null : stringMap(status?.capacity),
+    bootId: optionalText(objectField(status?.nodeInfo)?.bootID),
+    providerId: optionalText(spec?.providerID),
   };
 }
 
 type ContainerStatusLike = NonNullable<NonNullable<V1Pod['status']>['containerStatuses']>[number];
 
 function containerStatus(status: ContainerStatusLike): PodView['containerStatuses'][number] {
-  const state = status.state ?? {};
+  const state = objectField(status.state) ?? {};
   const stateName = state.running ? 'running' : state.terminated ? 'terminated' : state.waiting ? 'waiting' : 'unknown';
   return {
     name: status.name,
@@ -142,11 +169,12 @@ function containerStatus(status: ContainerStatusLike): PodView['containerStatuse
 /** Builds a {@link PodView} from a Pod as the client library decodes it or as `kubectl get -o json` prints it. */
 export function toPodView(pod: V1Pod | Record<string, unknown>, cluster = ''): PodView {
   const object = pod as V1Pod;
-  const metadata = object.metadata ?? {};
-  const spec = object.spec;
-  const status = object.status;
-  const scheduled = status?.conditions?.find((condition) => condition.type === 'PodScheduled');
-  const ready = status?.conditions?.find((condition) => condition.type === 'Ready');
+  const metadata = objectField(object.metadata) ?? {};
+  const spec = objectField(object.spec);
+  const status = objectField(object.status);
+  const conditions = objectList(status?.conditions);
+  const scheduled = conditions.find((condition) => condition.type === 'PodScheduled');
+  const ready = conditions.find((condition) => condition.type === 'Ready');
   return {
     cluster,
     namespace: metadata.namespace ?? 'default',
@@ -157,21 +185,21 @@ export function toPodView(pod: V1Pod | Record<string, unknown>, cluster = ''): P
     labels: stringMap(metadata.labels),
     nodeName: spec?.nodeName ?? null,
     phase: status?.phase ?? null,
-    owner: topOwner(metadata.ownerReferences),
+    owner: topOwner(objectList(metadata.ownerReferences)),
     requests: podRequests(spec),
     schedulerName: spec?.schedulerName ?? null,
     priorityClassName: spec?.priorityClassName ?? null,
     scheduled: scheduled
       ? {
-          status: scheduled.status,
-          reason: scheduled.reason ?? null,
-          message: scheduled.message ?? null,
+          status: conditionStatus(scheduled.status),
+          reason: optionalText(scheduled.reason),
+          message: optionalText(scheduled.message),
           lastTransitionTime: toIso(scheduled.lastTransitionTime),
         }
       : null,
-    ready: ready?.status ?? null,
-    containerStatuses: (status?.containerStatuses ?? []).map(containerStatus),
-    initContainerStatuses: (status?.initContainerStatuses ?? []).map(containerStatus),
+    ready: ready ? conditionStatus(ready.status) : null,
+    containerStatuses: objectList(status?.containerStatuses).map(containerStatus),
+    initContainerStatuses: objectList(status?.initContainerStatuses).map(containerStatus),
   };
 }
 
@@ -216,14 +244,16 @@ export function parseQuantity(quantity: string | number | undefined | null): num
 function podRequests(spec: V1Pod['spec']): Record<string, string> {
   if (!spec) return {};
   const sum = new Map<string, number>();
-  for (const container of spec.containers ?? []) {
-    const requests = { ...(container.resources?.limits ?? {}), ...(container.resources?.requests ?? {}) };
+  for (const container of objectList(spec.containers)) {
+    const resources = objectField(container.resources);
+    const requests = { ...objectField(resources?.limits), ...objectField(resources?.requests) };
     for (const [name, value] of Object.entries(requests)) {
       sum.set(name, (sum.get(name) ?? 0) + parseQuantity(String(value)));
     }
   }
-  for (const container of spec.initContainers ?? []) {
-    const requests = { ...(container.resources?.limits ?? {}), ...(container.resources?.requests ?? {}) };
+  for (const container of objectList(spec.initContainers)) {
+    const resources = objectField(container.resources);
+    const requests = { ...objectField(resources?.limits), ...objectField(resources?.requests) };
     for (const [name, value] of Object.entries(requests)) {
       const parsed = parseQuantity(String(value));
       if (parsed > (sum.get(name) ?? 0)) sum.set(name, parsed);
