@@ -102,7 +102,7 @@ function readObjects(value: unknown, source: string): ClusterObjects {
     listKind = value.kind;
   } else if (isRecord(value) && value.kind === 'Node') items = [value];
   else {
-    let found = `JSON ${JSON.stringify(value)}`;
+    let found = typeof value === 'string' ? `the text ${JSON.stringify(value.slice(0, 80))}` : `JSON ${JSON.stringify(value)}`;
     if (isRecord(value)) found = typeof value.kind === 'string' ? `a ${value.kind}` : 'an object without "kind"';
     throw new InputError(
       `${source} contains ${found}, not a Node: pass a Node, a NodeList, or kubectl get nodes,pods -o json`,
@@ -197,7 +197,9 @@ function validateAll(run: Run, now: Date): NodeValidation[] {
   const podsByNode = new Map<string, PodView[]>();
   for (const pod of run.objects.pods.map((object) => toPodView(object))) {
     if (pod.nodeName === null) continue;
-    podsByNode.set(pod.nodeName, [...(podsByNode.get(pod.nodeName) ?? []), pod]);
+    const onNode = podsByNode.get(pod.nodeName);
+    if (onNode) onNode.push(pod);
+    else podsByNode.set(pod.nodeName, [pod]);
   }
   const podsGiven = run.objects.pods.length > 0;
   return run.objects.nodes.map((object) => {

@@ -1,3 +1,4 @@
+import { parseQuantity } from '../../k8s/views.js';
 import { check, combine, formatDuration, listText, quantity, type Finding } from './format.js';
 import {
   GPU_COUNT_LABEL,
@@ -46,12 +47,39 @@ function missing(ctx: CheckContext, reason: string, text: string): Finding {
   return { result: 'fail', text, reason };
 }
 
+/**
+ * Reports a GPU amount that the object shows but that cannot be right: a value that is not a Kubernetes quantity,
+ * which {@link quantity} reads as absent, or allocatable above capacity, which the kubelet never reports.
+ */
+function invalidAmount(ctx: CheckContext, resource: string): Finding | null {
+  const { allocatable, capacity } = ctx.node;
+  for (const [field, map] of [['allocatable', allocatable], ['capacity', capacity]] as const) {
+    const text = map?.[resource];
+    if (text !== undefined && Number.isNaN(parseQuantity(text))) {
+      return { result: 'unknown', text: `${field} ${resource} is "${text}", which is not a quantity`, reason: 'gpu_quantity_invalid' };
+    }
+  }
+  const now = quantity(allocatable, resource);
+  const total = quantity(capacity, resource);
+  if (now !== null && total !== null && now > total) {
+    return {
+      result: 'unknown',
+      text: `${resource} allocatable ${now} exceeds capacity ${total}, so the object is inconsistent`,
+      reason: 'gpu_quantity_invalid',
+    };
+  }
+  return null;
+}
+
 function compareWithBaseline(ctx: CheckContext, baseline: [string, ResourceAmount][]): Finding[] {
   const findings: Finding[] = [];
   for (const [resource, amount] of baseline) {
     const was = amount.allocatable!;
     const now = quantity(ctx.node.allocatable, resource);
-    if (now === null) {
+    const invalid = invalidAmount(ctx, resource);
+    if (invalid !== null) {
+      findings.push(invalid);
+    } else if (now === null) {
       findings.push(
         missing(
           ctx,
@@ -116,6 +144,8 @@ function compareWithoutBaseline(ctx: CheckContext): Finding[] {
 /** Judges `nvidia.com/gpu` against the count label (times time-slicing replicas) or capacity. */
 function primaryFinding(ctx: CheckContext, sharedElsewhere: string[]): Finding {
   const { node } = ctx;
+  const invalid = invalidAmount(ctx, GPU_RESOURCE);
+  if (invalid !== null) return invalid;
   const allocatable = quantity(node.allocatable, GPU_RESOURCE);
   const capacity = quantity(node.capacity, GPU_RESOURCE);
   if (allocatable === null) {
@@ -165,6 +195,8 @@ function expectedGpus(ctx: CheckContext, capacity: number | null): { count: numb
 
 /** Judges a shared or MIG GPU resource against its own capacity. */
 function secondaryFinding(ctx: CheckContext, resource: string): Finding {
+  const invalid = invalidAmount(ctx, resource);
+  if (invalid !== null) return invalid;
   const allocatable = quantity(ctx.node.allocatable, resource);
   const capacity = quantity(ctx.node.capacity, resource);
   if (allocatable === null)
