@@ -139,62 +139,46 @@ export function uncordonModal(input: {
   metadata: UncordonFormMetadata;
   notice?: string;
 }): Record<string, unknown> {
-  const { maintenance, candidates, landing } = input;
-  const gpus = candidates.reduce((sum, candidate) => sum + candidate.gpus, 0);
-  const names = candidates.map((candidate) => `\`${escapeMrkdwn(candidate.cluster)}/${escapeMrkdwn(candidate.node)}\``);
   const blocks: unknown[] = [];
-  if (input.notice)
-    blocks.push({
-      type: 'section',
-      block_id: 'uncordon_notice',
-      text: { type: 'mrkdwn', text: `:warning: ${escapeMrkdwn(input.notice)}` },
-    });
+  if (input.notice) blocks.push(section('uncordon_notice', `:warning: ${escapeMrkdwn(input.notice)}`));
   blocks.push(
-    {
-      type: 'section',
-      block_id: 'uncordon_nodes',
-      text: {
-        type: 'mrkdwn',
-        text: truncate(
-          `*Uncordon ${plural(candidates.length, 'node')} of ${maintenance.id}* (${plural(gpus, 'GPU')}):\n${joinWithMore(names, { maxItems: 200, maxChars: 2600 })}`,
-          LIMITS.sectionText,
-        ),
-      },
-    },
-    {
-      type: 'section',
-      block_id: 'uncordon_pods',
-      text: {
-        type: 'mrkdwn',
-        text: truncate(
-          landing.count === 0
-            ? 'No pending pod is waiting for these nodes now.'
-            : `*${plural(landing.count, 'pending pod')}* (${plural(landing.gpus, 'GPU')}) will likely schedule onto them:\n${joinWithMore(
-                landing.names.map((name) => `\`${escapeMrkdwn(name)}\``),
-                { maxItems: 50, maxChars: 2400 },
-              )}`,
-          LIMITS.sectionText,
-        ),
-      },
-    },
+    section('uncordon_nodes', nodesText(input.maintenance, input.candidates)),
+    section('uncordon_pods', landingText(input.landing)),
     {
       type: 'context',
       block_id: 'uncordon_rules',
-      elements: [
-        {
-          type: 'mrkdwn',
-          text: 'Only nodes that pass every check but the cordon, whose cordon came with this maintenance and that no other controller holds, are listed. Nothing else is changed.',
-        },
-      ],
+      elements: [{ type: 'mrkdwn', text: UNCORDON_RULES }],
     },
   );
   return {
     type: 'modal',
     callback_id: MAINTENANCE_VIEW_IDS.uncordon,
     title: { type: 'plain_text', text: 'Uncordon nodes' },
-    ...(candidates.length > 0 ? { submit: { type: 'plain_text', text: 'Uncordon' } } : {}),
+    ...(input.candidates.length > 0 ? { submit: { type: 'plain_text', text: 'Uncordon' } } : {}),
     close: { type: 'plain_text', text: 'Cancel' },
     private_metadata: JSON.stringify(input.metadata),
     blocks,
   };
+}
+
+const UNCORDON_RULES =
+  'Only nodes that pass every check but the cordon, whose cordon came with this maintenance and that no other ' +
+  'controller holds, are listed. Nothing else is changed.';
+
+function section(blockId: string, text: string): unknown {
+  return { type: 'section', block_id: blockId, text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } };
+}
+
+function nodesText(maintenance: Maintenance, candidates: UncordonCandidate[]): string {
+  const gpus = candidates.reduce((sum, candidate) => sum + candidate.gpus, 0);
+  const names = candidates.map((candidate) => `\`${escapeMrkdwn(candidate.cluster)}/${escapeMrkdwn(candidate.node)}\``);
+  const list = joinWithMore(names, { maxItems: 200, maxChars: 2600 });
+  return `*Uncordon ${plural(candidates.length, 'node')} of ${maintenance.id}* (${plural(gpus, 'GPU')}):\n${list}`;
+}
+
+function landingText(landing: LandingPods): string {
+  if (landing.count === 0) return 'No pending pod is waiting for these nodes now.';
+  const names = landing.names.map((name) => `\`${escapeMrkdwn(name)}\``);
+  const list = joinWithMore(names, { maxItems: 50, maxChars: 2400 });
+  return `*${plural(landing.count, 'pending pod')}* (${plural(landing.gpus, 'GPU')}) will likely schedule onto them:\n${list}`;
 }
