@@ -1,6 +1,6 @@
 /**
  * Synthetic pending pods for the benchmarks: workloads of several teams whose PodScheduled condition carries the
- * message kube-scheduler 1.27 and later prints for the fleet the pods wait on.
+ * message kube-scheduler 1.26 and later prints for the fleet the pods wait on.
  */
 import { BENCH_NOW, GPU_HEALTH_TAINT, GPU_PRODUCT, type KubeObject, type NodeState } from './fixture-nodes.js';
 

@@ -7,8 +7,8 @@ export interface BenchReport {
   startedAt: string;
   durationSeconds: number;
   /**
-   * One-minute load average at the start and the end of the run. A value above the core count means other work
-   * shared the CPUs, so the times are higher than on an idle machine.
+   * One-minute load average at the start and the end of the run. It counts the bench's own processes, up to two at a
+   * time, and under `npm run bench` the build before it. A value well above that means other work shared the CPUs.
    */
   loadAverage: { start: number; end: number };
   /** False when any case failed a check, so its figures do not describe working code. */
