@@ -28,6 +28,15 @@ export type AlertAction =
   | { kind: 'escalate'; level?: number; reason?: string }
   | { kind: 'snooze'; durationMs: number; label: string };
 
+/**
+ * Longest snooze accepted, 30 days. A maintenance and its long tail fit in it, and a longer snooze would
+ * silence the alert for good; the alert resolves by itself once its pods schedule.
+ */
+export const MAX_SNOOZE_MS = 30 * 86_400_000;
+
+/** The snooze limit as people type durations. */
+export const MAX_SNOOZE_LABEL = '30d';
+
 export interface AlertActionOutcome {
   found: boolean;
   changed: boolean;
@@ -74,6 +83,10 @@ function applyEscalate(
 
 function applySnooze(ctx: PitstopContext, alert: Alert, durationMs: number, actor: string, now: Date): AlertActionOutcome {
   const id = formatAlertId(alert.id);
+  // Menu choices come from the config, which sets no upper bound, so the limit is also enforced here.
+  if (!Number.isFinite(durationMs) || durationMs > MAX_SNOOZE_MS) {
+    return { found: true, changed: false, text: `${id} can be snoozed for at most ${MAX_SNOOZE_LABEL}; acknowledge it instead.` };
+  }
   const until = new Date(now.getTime() + durationMs);
   const result = snooze(ctx.db, alert.id, until, actor, now);
   if (!result.changed) {

@@ -1,5 +1,5 @@
 import type { App, RespondArguments } from '@slack/bolt';
-import { applyAlertAction, type AlertAction } from '../alerts/actions.js';
+import { applyAlertAction, MAX_SNOOZE_LABEL, MAX_SNOOZE_MS, type AlertAction } from '../alerts/actions.js';
 import { deriveGroups } from '../alerts/grouping.js';
 import { findOpenAlert, formatAlertId, parseAlertId, type Alert } from '../alerts/store.js';
 import { parseDuration } from '../config/schema.js';
@@ -23,10 +23,15 @@ function usageText(subcommand: Subcommand): string {
   return subcommand.usage.map((line) => `\`${SLASH_COMMAND} ${line}\``).join('\n');
 }
 
+/** Removes the mrkdwn marks and trailing punctuation an id picks up when copied from a message: `*AL-12*`, `AL-12,`. */
+function stripCopiedFormatting(text: string): string {
+  return text.replace(/[.,;:!?]+$/, '').replace(/^([*_~`]+)(.*?)\1$/, '$2');
+}
+
 function alertIdArgument(args: string[], subcommand: string, usage: string): number {
   const text = args[0];
   if (text === undefined) throw new UsageError(`${subcommand} needs an alert id such as AL-12`, usage);
-  const id = parseAlertId(text);
+  const id = parseAlertId(stripCopiedFormatting(text));
   if (id === null) throw new UsageError(`"${text}" is not an alert id; expected one such as AL-12`, usage);
   return id;
 }
@@ -75,6 +80,9 @@ const snoozeSubcommand: Subcommand = {
       throw new UsageError((error as Error).message, usage);
     }
     if (durationMs <= 0) throw new UsageError(`snooze duration "${label}" must be longer than zero`, usage);
+    if (!Number.isFinite(durationMs) || durationMs > MAX_SNOOZE_MS) {
+      throw new UsageError(`snooze duration "${label}" is longer than the maximum of ${MAX_SNOOZE_LABEL}`, usage);
+    }
     return alertActionReply(input, id, { kind: 'snooze', durationMs, label });
   },
 };
@@ -154,9 +162,14 @@ export class CommandRouter {
     return [`*${SLASH_COMMAND}* subcommands:`, `\`${SLASH_COMMAND} help\`  show this list`, ...lines].join('\n');
   }
 
-  /** Runs the subcommand the text names and returns the reply for the caller. */
+  /**
+   * Runs the subcommand the text names and returns the reply for the caller. The text is NFKC-normalised and
+   * stripped of zero-width characters first, because phone keyboards and pastes insert full-width forms and
+   * invisible joiners that would otherwise make `ack AL-12` unreadable.
+   */
   async run(text: string, input: Omit<SubcommandInput, 'args'>): Promise<SubcommandReply> {
-    const [name, ...args] = text.trim().split(/\s+/).filter((word) => word !== '');
+    const normalised = text.normalize('NFKC').replace(/[\u200b-\u200d\u2060\ufeff]/g, '');
+    const [name, ...args] = normalised.trim().split(/\s+/).filter((word) => word !== '');
     if (name === undefined || name.toLowerCase() === 'help') return { text: this.helpText() };
     const subcommand = this.byName.get(name.toLowerCase());
     if (!subcommand) return { text: `Unknown subcommand "${escapeMrkdwn(name)}".\n${this.helpText()}` };
