@@ -5,7 +5,7 @@ import { enqueue, postedMessage, type MessagePayload } from '../store/outbox.js'
 import { checkMessageLimits, escapeMrkdwn, truncate } from '../slack/messages/common.js';
 import { buildAlertMessage } from '../slack/messages/alert.js';
 import { formatAlertId, nextReplySeq, setRenderedHash, type Alert } from './store.js';
-import { nextEscalation } from './targets.js';
+import { escalationTargets, nextEscalation, noEscalationReason } from './targets.js';
 
 /** Outbox message key of an alert's channel message. */
 export function alertMessageKey(alertId: number): string {
@@ -28,10 +28,12 @@ function hashPayload(payload: MessagePayload): string {
  * future change breaks one anyway, the alert still goes out as plain text instead of being rejected.
  */
 export function renderAlert(config: PitstopConfig, alert: Alert): RenderedAlert {
+  const unpaged = escalationTargets(config, alert.team).length === 0;
   const full = buildAlertMessage({
     alert,
     nextEscalation: nextEscalation(config, alert.team, alert.escalationLevel),
     snoozeChoices: config.alerting.snoozeChoices,
+    ...(unpaged ? { noEscalation: noEscalationReason(config, alert.team, alert.escalationLevel) } : {}),
   });
   const problems = checkMessageLimits(full);
   const payload: MessagePayload =

@@ -19,6 +19,11 @@ export interface AlertMessageInput {
   nextEscalation: EscalationTarget | null;
   /** Durations offered by the Snooze menu, such as `1h`. */
   snoozeChoices: string[];
+  /**
+   * Why nobody will be paged for this alert, when its team has no escalation level at all (a namespace that
+   * no team declares). The message states it, so the channel knows the alert waits for a person to notice.
+   */
+  noEscalation?: string;
 }
 
 /**
@@ -196,7 +201,11 @@ export function buildAlertMessage(input: AlertMessageInput): MessagePayload {
   if (blocking) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: blocking } });
   const maintenance = maintenanceContext(snapshot);
   if (maintenance) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: maintenance }] });
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(stateLine(alert), LIMITS.sectionText) }] });
+  let unpaged = '';
+  if (input.noEscalation && !alert.acknowledgedBy && alert.state !== 'resolved') {
+    unpaged = ` Nobody will be paged: ${escapeMrkdwn(input.noEscalation)}.`;
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`${stateLine(alert)}${unpaged}`, LIMITS.sectionText) }] });
   const actions = actionsBlock(input);
   if (actions) blocks.push(actions);
   const prefix = alert.state === 'resolved' ? 'Resolved: ' : '';
