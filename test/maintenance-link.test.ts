@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { reconcileAlerts } from '../src/alerts/reconcile.js';
+import { listOpenAlerts } from '../src/alerts/store.js';
 import { reconcileMaintenances } from '../src/jobs/maintenance.js';
 import { createMaintenance, runLifecycleCommand } from '../src/maintenance/lifecycle.js';
 import { linkToMaintenance } from '../src/maintenance/link.js';
@@ -138,5 +140,25 @@ describe('pending pods in the maintenance thread', () => {
     ctx.fleet.pending.set(EAST, []);
     const rows = await reconcileAt(at(START, hours(1)));
     expect(rows.find((row) => row.message_key === PENDING)).toBeUndefined();
+  });
+});
+
+describe('alerts during the window', () => {
+  it('hold a cause no node shows any more', async () => {
+    const time = at(START, hours(2));
+    for (const name of ['m-1', 'm-2']) ctx.fleet.setNode(EAST, name, { at: time, rack: 'r1' });
+    await reconcileAt(time);
+    reconcileAlerts(ctx);
+    const causes = listOpenAlerts(ctx.db, EAST).map((alert) => alert.cause);
+    expect(causes.some((cause) => cause.startsWith('unschedulable'))).toBe(false);
+    expect(causes.some((cause) => cause.startsWith('quota'))).toBe(true);
+  });
+
+  it('raise the same stale cause after the window', async () => {
+    for (const name of ['m-1', 'm-2']) ctx.fleet.setNode(EAST, name, { at: END, rack: 'r1' });
+    await reconcileAt(at(END, hours(1)));
+    reconcileAlerts(ctx);
+    const causes = listOpenAlerts(ctx.db, EAST).map((alert) => alert.cause);
+    expect(causes.some((cause) => cause.startsWith('unschedulable'))).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import type { PitstopContext } from '../context.js';
-import { linkToMaintenance, type MaintenanceLink } from '../maintenance/link.js';
+import { linkToMaintenance, openWindowOn, type MaintenanceLink } from '../maintenance/link.js';
 import { recordTimeline } from '../store/outbox.js';
 import { buildExplanationReply, buildPodsChangedReply } from '../slack/messages/alert.js';
 import { resolveAlert } from './actions.js';
@@ -76,13 +76,29 @@ function updateAlert(ctx: PitstopContext, alert: Alert, snapshot: AlertSnapshot,
   }
 }
 
+/** Scheduler reason categories that describe the state of nodes, which a maintenance changes. */
+const NODE_STATE_CATEGORIES = new Set(['unschedulable', 'untolerated_taint', 'node_not_ready', 'node_pressure']);
+
+/**
+ * Returns the maintenance whose open window explains the group: the one whose nodes block it, or, when
+ * the group's node-state cause shows on no node any more (a scheduler message older than the last node
+ * change), the one open on the cluster.
+ */
+function windowHolding(ctx: PitstopContext, cluster: string, group: PendingGroup, link: MaintenanceLink | null): string | null {
+  if (link?.inWindow) return link.maintenanceId;
+  if (link !== null || group.blocking.nodes.length > 0) return null;
+  if (!NODE_STATE_CATEGORIES.has(group.cause.category)) return null;
+  return openWindowOn(ctx, cluster)?.id ?? null;
+}
+
 function reconcileCluster(ctx: PitstopContext, cluster: string, channel: string): void {
   const live: LiveGroup[] = [];
   const handedOver = new Map<string, string>();
   for (const group of deriveGroups(ctx, cluster)) {
     const link = linkGroup(ctx, cluster, group);
     // During its window a maintenance's own thread summarises the pods its nodes block.
-    if (link?.inWindow) handedOver.set(group.key, link.maintenanceId);
+    const holding = windowHolding(ctx, cluster, group, link);
+    if (holding !== null) handedOver.set(group.key, holding);
     else live.push({ group, link });
   }
   ctx.db

@@ -97,5 +97,6 @@ export function maintenanceSentence(snapshot: AlertSnapshot): string | null {
   if (maintenance.stillCordoned > 0) {
     return `${maintenance.stillCordoned} of ${nodes} of ${maintenance.id} still cordoned, validation passed on ${maintenance.validated} of the ${inScope}`;
   }
-  return `${nodes} of ${maintenance.id} block these pods, validation passed on ${maintenance.validated} of them`;
+  const verb = inScope === 1 ? 'blocks' : 'block';
+  return `${nodes} of ${maintenance.id} ${verb} these pods, validation passed on ${maintenance.validated} of them`;
 }

@@ -1,6 +1,6 @@
 import type { PitstopContext } from '../context.js';
 import type { Maintenance } from './model.js';
-import { getMaintenance, nodesByName } from './store.js';
+import { getMaintenance, listMaintenances, nodesByName } from './store.js';
 
 /** The maintenance that explains a group of pending pods, because the group's blocking nodes are in its scope. */
 export interface MaintenanceLink {
@@ -70,4 +70,19 @@ export function linkToMaintenance(
       a.maintenanceId.localeCompare(b.maintenanceId, 'en', { numeric: true }),
   );
   return candidates[0] ?? null;
+}
+
+/**
+ * Returns the maintenance whose window is open on `cluster` now, or null. The alerts use it for a group
+ * whose scheduler message names a node state (cordoned, tainted, not ready) that no node shows any more:
+ * the message predates the change and the scheduler has not retried yet, which during a window is the
+ * maintenance's doing, not a new problem.
+ */
+export function openWindowOn(ctx: PitstopContext, cluster: string): Maintenance | null {
+  const now = ctx.clock.now().getTime();
+  const open = listMaintenances(ctx.db, ['in_progress']).filter(
+    (maintenance) =>
+      now < Date.parse(maintenance.windowEnd) && maintenance.clusters.some((entry) => entry.cluster === cluster),
+  );
+  return open[0] ?? null;
 }
