@@ -218,7 +218,9 @@ export class Reflector<View extends { resourceVersion: string | null }> {
       if (!old || old.resourceVersion !== view.resourceVersion) this.hooks.change(key, view, false);
     }
     this.resourceVersion = resourceVersion;
-    this.failures = 0;
+    // A list that follows a 410 proves nothing about the watch, so a storm of 410s keeps its backoff growing
+    // instead of relisting everything at the initial delay forever.
+    if (this.expiredInARow === 0) this.failures = 0;
     this.options.log.debug({ ...this.logFields, resourceVersion, count: views.size }, 'listed');
     if (!this.hasSynced) {
       this.hasSynced = true;

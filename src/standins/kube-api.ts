@@ -54,6 +54,11 @@ export interface KubeStandIn {
   dropWatches(mode?: DropMode): number;
   /** Fails the next `count` requests with HTTP `code` (default 503) and a Status body, as an outage would. */
   failNext(count: number, code?: number): void;
+  /**
+   * Answers the next `count` watches with 410 Expired, whatever resourceVersion they ask for, while lists keep
+   * working: a 410 storm, as from an API server whose watch cache lags behind compaction.
+   */
+  expireNextWatches(count: number): void;
   /** Drops the write history, so watches from any earlier resourceVersion get 410 Gone and must relist. */
   compact(): void;
   close(): Promise<void>;
@@ -82,7 +87,7 @@ export async function startKubeStandIn(options: KubeStandInOptions = {}): Promis
   const store = new ObjectStore(options.historyLimit ?? 10_000, options.clock ?? systemClock);
   const watches = new WatchRegistry();
   const requests: KubeRequestRecord[] = [];
-  const faults = { remaining: 0, code: 503 };
+  const faults = { remaining: 0, code: 503, expiredWatches: 0 };
   const certificate = await createServingCertificate('pitstop-kube-stand-in');
   const server = createServer(
     { cert: certificate.cert, key: certificate.key },
@@ -155,6 +160,10 @@ export async function startKubeStandIn(options: KubeStandInOptions = {}): Promis
       if (!Number.isInteger(code) || code < 400 || code > 599) throw new Error(`invalid failure code ${code}: expected 400-599`);
       faults.remaining = count;
       faults.code = code;
+    },
+    expireNextWatches(count) {
+      if (!Number.isInteger(count) || count < 0) throw new Error(`invalid watch count ${count}: expected a whole number`);
+      faults.expiredWatches = count;
     },
     compact: () => store.compact(),
     async close() {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { ExpiredError, type ObjectStore } from './kube-store.js';
 import { SelectorError } from './kube-selectors.js';
-import { handleWatch, parseWatchQuery, type WatchRegistry } from './kube-watch.js';
+import { handleWatch, parseWatchQuery, sendExpired, type WatchRegistry } from './kube-watch.js';
 import { handleList } from './kube-list.js';
 import { handlePatch } from './kube-patch-route.js';
 import { parseTarget, sendJson, sendStatus, storedObject, StatusError } from './kube-route.js';
@@ -29,8 +29,11 @@ export interface HandlerContext {
   token: string;
   watches: WatchRegistry;
   requests: KubeRequestRecord[];
-  /** Requests still to fail with `code` before the stand-in responds normally again. */
-  faults: { remaining: number; code: number };
+  /**
+   * Requests still to fail with `code` before the stand-in responds normally again, and watches still to
+   * answer with a 410 Expired ERROR event whatever resourceVersion they ask for.
+   */
+  faults: { remaining: number; code: number; expiredWatches: number };
 }
 
 const FAULT_REASONS: Record<number, string> = {
@@ -89,7 +92,10 @@ async function route(
   const method = request.method ?? 'GET';
   if (method === 'GET' && target.name === undefined) {
     const watch = url.searchParams.get('watch');
-    if (watch === 'true' || watch === '1') {
+    if ((watch === 'true' || watch === '1') && context.faults.expiredWatches > 0) {
+      context.faults.expiredWatches--;
+      sendExpired(response, 'injected: too old resource version');
+    } else if (watch === 'true' || watch === '1') {
       handleWatch(context.store, context.watches, target, parseWatchQuery(url.searchParams), response);
     } else {
       sendJson(response, 200, handleList(context.store, target, url.searchParams));

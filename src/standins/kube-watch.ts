@@ -101,6 +101,12 @@ function backlogFor(store: ObjectStore, target: Target, query: WatchQuery, match
   return events;
 }
 
+/** Answers a watch the way the API server reports an expired resourceVersion: HTTP 200 and one 410 ERROR event. */
+export function sendExpired(response: ServerResponse, message: string): void {
+  response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+  response.end(`${JSON.stringify({ type: 'ERROR', object: statusBody(410, 'Expired', message) })}\n`);
+}
+
 /**
  * Streams watch events as JSON lines. A resourceVersion older than the retained history gets HTTP 200 and one
  * ERROR event with a 410 Expired Status, which is how the API server reports it. With allowWatchBookmarks, a
@@ -122,15 +128,14 @@ export function handleWatch(
     if (!(error instanceof ExpiredError)) throw error;
     expired = error;
   }
+  if (expired) {
+    sendExpired(response, expired.message);
+    return;
+  }
   response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
   const send = (event: WatchEvent) => {
     if (!response.writableEnded && !response.destroyed) response.write(`${JSON.stringify(event)}\n`);
   };
-  if (expired) {
-    send({ type: 'ERROR', object: statusBody(410, 'Expired', expired.message) });
-    response.end();
-    return;
-  }
   for (const event of backlog) send(event);
   if (query.allowBookmarks) send(bookmark(target, store.revision));
   else response.flushHeaders();
