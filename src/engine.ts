@@ -193,10 +193,21 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 /** Wires the real-time triggers: fleet changes (debounced), Slack actions (debounced), the periodic pass and cron. */
 function startTimers(options: EngineOptions, fleet: FleetWatch, runner: RulePasses, scheduler: JobScheduler): () => void {
   const debounceMs = options.debounceMs ?? 250;
+  // Under constant churn the quiet time never comes, so a pass runs at the latest this long after the
+  // first change it waits for.
+  const maxWaitMs = debounceMs * 8;
   let debounce: NodeJS.Timeout | undefined;
+  let waitingSince: number | null = null;
+  const run = () => {
+    debounce = undefined;
+    waitingSince = null;
+    void runner.pass();
+  };
   const soon = () => {
+    const now = Date.now();
+    waitingSince ??= now;
     if (debounce) clearTimeout(debounce);
-    debounce = setTimeout(() => void runner.pass(), debounceMs);
+    debounce = setTimeout(run, Math.max(0, Math.min(debounceMs, waitingSince + maxWaitMs - now)));
   };
   runner.onRequest(soon);
   const unsubscribe = fleet.onChange(soon);
