@@ -143,6 +143,18 @@ describe('event recorder log lines', () => {
   ]);
 });
 
+describe('event recorder log lines before 1.6', () => {
+  runCases([
+    {
+      message:
+        'I0708 00:50:09.896511      10 event.go:203] Event(api.ObjectReference{Kind:"Pod", Namespace:"kube-system", Name:"monitoring-heapster-v5-ss0e0", UID:"48a602f3-250b-11e5-a4f0-42010af00ca3", APIVersion:"v1", ResourceVersion:"1122", FieldPath:""}): reason: \'failedScheduling\' Failed for reason PodExceedsFreeCPU and possibly others',
+      totalNodes: null,
+      reasons: [['insufficient_resource', null, 'cpu']],
+      pod: 'kube-system/monitoring-heapster-v5-ss0e0',
+    },
+  ]);
+});
+
 describe('event table columns', () => {
   runCases([
     {
@@ -196,6 +208,15 @@ describe('cluster-autoscaler predicate logs', () => {
       component: 'cluster-autoscaler',
     },
   ]);
+
+  it('reads the 1.2 scale-up predicate log', () => {
+    const reading = parseSchedulerMessage(
+      'I0605 11:27:30.005163       1 scale_up.go:146] Scale-up predicate failed: PodFitsResources predicate mismatch, cannot put default/simple-gpu-test-6f48d9555d-l9822 on template-node-for-gpus.ci.k8s.local-5829202798403814789, reason: Insufficient nvidia.com/gpu',
+    );
+    expect(reading.component).toBe('cluster-autoscaler');
+    expect(reading.reasons).toMatchObject([{ category: 'insufficient_resource', nodes: null, resource: 'nvidia.com/gpu', plugin: 'PodFitsResources' }]);
+    expect(reading.notes).toEqual(['simulated on node group gpus.ci.k8s.local']);
+  });
 
   it('keeps the predicate name', () => {
     const reading = parseSchedulerMessage(

@@ -95,6 +95,19 @@ export const AUTOSCALER_FORMS: Form[] = [
     pattern: /^Pod (\S+) can't be scheduled on (\S+?),? predicate (checking error|failed):\s*([\s\S]*)$/i,
     read: (match) => readAutoscalerSimulation(match),
   },
+  {
+    // cluster-autoscaler 1.0 to 1.2 (scale_up.go): "Scale-up predicate failed: P predicate mismatch, cannot put
+    // ns/pod on template-node-for-GROUP-<n>, reason: R".
+    pattern: /^Scale-up predicate failed:\s*([\s\S]*?\bon template-node-for-(\S+?)(?:-\d+)?,[\s\S]*)$/i,
+    read: (match) => ({
+      totalNodes: null,
+      reasons: readPredicateFailure(match[1]!),
+      preemption: null,
+      component: 'cluster-autoscaler',
+      form: 'autoscaler-simulation',
+      notes: [`simulated on node group ${match[2]}`],
+    }),
+  },
   { pattern: /^pod triggered scale-up\b/i, read: readScaleUp },
   { pattern: /^Pod should schedule on:/i, read: (match, text) => ({ ...readScaleUp(match, text), component: 'karpenter' }) },
   {

@@ -34,7 +34,8 @@ export const LOG_WRAPPERS: Wrapper[] = [
   {
     // The event recorder logs each event it emits (client-go event.go, cluster-autoscaler factory.go):
     // `Event(v1.ObjectReference{Kind:"Pod", Namespace:"ns", Name:"x", ...}): type: 'Normal' reason: 'R' MESSAGE`.
-    pattern: /^[\s\S]*?Event\(v1\.ObjectReference\{([^{}]*)\}\):\s*type:\s*'\w+'\s+reason:\s*'(\w+)'\s+([\s\S]+)$/,
+    // Releases before 1.6 print `api.ObjectReference` and no type.
+    pattern: /^[\s\S]*?Event\((?:v1|api)\.ObjectReference\{([^{}]*)\}\):\s*(?:type:\s*'\w+'\s+)?reason:\s*'(\w+)'\s+([\s\S]+)$/,
     unwrap: (match, frame: MessageFrame) => {
       frame.pod = objectReferenceName(match[1]!) ?? frame.pod;
       if (match[2] === 'NotTriggerScaleUp' || match[2] === 'TriggeredScaleUp') frame.component ??= 'cluster-autoscaler';
