@@ -347,6 +347,19 @@ describe('Volcano pod group messages', () => {
   ]);
 });
 
+describe('kube-scheduler gang scheduling', () => {
+  runCases([
+    {
+      message:
+        '0/16 nodes are available: minCount (8) cannot be satisfied: 5 scheduled, 0 remaining. preemption: 0/16 nodes are available: 16 Preemption is not helpful for scheduling.',
+      totalNodes: 16,
+      reasons: [['gang_or_queue', null]],
+      preemption: [16, 16, 0],
+    },
+    { message: 'waiting for composite pod group "llm" tree to meet quorum', totalNodes: null, reasons: [['gang_or_queue', null]] },
+  ]);
+});
+
 describe('ResourceQuota admission', () => {
   runCases([
     {

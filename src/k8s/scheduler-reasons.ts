@@ -161,7 +161,11 @@ interface PhraseRule {
  * a PersistentVolumeClaim is also a claim.
  */
 const PHRASE_RULES: PhraseRule[] = [
-  { pattern: /tasks in gang|\bgang\b|pod ?group|minAvailable|minMember|minReservedPods|sibling pods|pgName/i, category: 'gang_or_queue' },
+  {
+    // minCount and quorum are the words of kube-scheduler's own GangScheduling plugin (pkg/scheduler/framework/plugins/gangscheduling).
+    pattern: /tasks in gang|\bgang\b|pod ?group|minAvailable|minMember|minReservedPods|\bminCount\b|\bquorum\b|sibling pods|pgName/i,
+    category: 'gang_or_queue',
+  },
   { pattern: /\btopology "[^"]*" (?:doesn't|does not) allow|\ballows to fit only\b/i, category: 'gang_or_queue' },
   { pattern: /^insufficient (?:unused )?quota for (\S+?),? in flavor/i, category: 'quota', resourceGroup: 1 },
   { pattern: /^resource (\S+) unavailable in ClusterQueue/i, category: 'quota', resourceGroup: 1 },
