@@ -162,7 +162,8 @@ interface PhraseRule {
  */
 const PHRASE_RULES: PhraseRule[] = [
   {
-    // minCount and quorum are the words of kube-scheduler's own GangScheduling plugin (pkg/scheduler/framework/plugins/gangscheduling).
+    // minCount and quorum are the words of kube-scheduler's own GangScheduling plugin
+    // (pkg/scheduler/framework/plugins/gangscheduling).
     pattern: /tasks in gang|\bgang\b|pod ?group|minAvailable|minMember|minReservedPods|\bminCount\b|\bquorum\b|sibling pods|pgName/i,
     category: 'gang_or_queue',
   },
