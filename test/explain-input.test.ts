@@ -64,3 +64,42 @@ describe('explain on malformed input', () => {
     expect(result.stderr).toContain('no PodScheduled condition');
   });
 });
+
+describe('explain on several documents', () => {
+  const first = pendingPod('a', { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: MESSAGE });
+  const second = pendingPod('b', { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient cpu.' });
+
+  it('reads concatenated JSON objects', async () => {
+    const result = await run(['explain', '--json'], `${JSON.stringify(first, null, 2)}\n${JSON.stringify(second)}\n`);
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout) as { pods: { pod: string }[] };
+    expect(output.pods.map((pod) => pod.pod)).toEqual(['ml/a', 'ml/b']);
+  });
+
+  it('reads YAML documents split by ---', async () => {
+    const yaml = [
+      'kind: Pod',
+      'metadata: {name: a, namespace: ml}',
+      'status:',
+      '  conditions:',
+      `  - {type: PodScheduled, status: "False", reason: Unschedulable, message: "${MESSAGE}"}`,
+      '---',
+      'kind: PodList',
+      'items:',
+      '- metadata: {name: b, namespace: ml}',
+      '  status:',
+      '    conditions:',
+      '    - {type: PodScheduled, status: "False", reason: Unschedulable, message: "0/1 nodes are available: 1 Insufficient cpu."}',
+    ].join('\n');
+    const result = await run(['explain', '--json'], yaml);
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout) as { pods: { pod: string }[] };
+    expect(output.pods.map((pod) => pod.pod)).toEqual(['ml/a', 'ml/b']);
+  });
+
+  it('keeps a bracketed message a message', async () => {
+    const result = await run(['explain', '--json'], '[NodeAffinity] rejected the pod');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ reasons: [{ text: '[NodeAffinity] rejected the pod' }] });
+  });
+});

@@ -168,4 +168,17 @@ describe('validate on odd input', () => {
     expect(nodes).toHaveLength(1);
     expect(performance.now() - started).toBeLessThan(5_000);
   });
+
+  it('reads concatenated JSON nodes', async () => {
+    const result = await run(['validate', '--json'], `${JSON.stringify(gpuNode('n1'))}\n${JSON.stringify(gpuNode('n2'))}\n`);
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as { nodes: NodeJson[] }).nodes.map((node) => node.name)).toEqual(['n1', 'n2']);
+  });
+
+  it('reads YAML documents split by ---', async () => {
+    const yaml = 'kind: Node\nmetadata: {name: n1}\n---\n---\nkind: NodeList\nitems:\n- metadata: {name: n2}\n';
+    const result = await run(['validate', '--json'], yaml);
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as { nodes: NodeJson[] }).nodes.map((node) => node.name)).toEqual(['n1', 'n2']);
+  });
 });

@@ -1,4 +1,3 @@
-import { parse as parseYaml } from 'yaml';
 import {
   describeReading,
   EventMessageError,
@@ -11,6 +10,7 @@ import {
   type SchedulingReading,
 } from '../k8s/scheduler-message.js';
 import { readPendingPod, type PendingPodReading, type PodSkipReason } from '../k8s/scheduler-pod.js';
+import { joinDocuments, parseJsonStream, parseYamlDocuments } from './documents.js';
 import { readAll, type CliCommand, type CliIo } from './io.js';
 
 const USAGE = `usage: pitstop explain [--json] [MESSAGE...]
@@ -86,13 +86,16 @@ function readInput(text: string): ExplainInput {
       return readValue(JSON.parse(trimmed));
     } catch (error) {
       if (error instanceof InputError) throw error;
+      // Objects printed one after another, as a loop over kubectl get -o json prints them.
+      const stream = parseJsonStream(trimmed);
+      if (stream !== null) return readValue(joinDocuments(stream));
       if (trimmed.startsWith('{')) throw new InputError(`the input starts with "{" but is not valid JSON (${(error as Error).message})`);
     }
   }
   if (YAML_OBJECT.test(trimmed)) {
     let value: unknown;
     try {
-      value = parseYaml(trimmed);
+      value = parseYamlDocuments(trimmed);
     } catch (error) {
       throw new InputError(`the input looks like YAML but does not parse (${(error as Error).message})`);
     }

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml, parseDocument } from 'yaml';
+import { parseDocument } from 'yaml';
 import { systemClock } from '../clock.js';
 import { ConfigError, describeIssues, parseConfig } from '../config/load.js';
 import { validationSchema, type ValidationConfig } from '../config/schema.js';
 import { toNodeView, toPodView, type PodView } from '../k8s/views.js';
 import { snapshotNode, validateNode, type NodeSnapshot, type NodeValidation } from '../maintenance/validations.js';
+import { joinDocuments, parseJsonStream, parseYamlDocuments } from './documents.js';
 import { readAll, type CliCommand, type CliIo } from './io.js';
 
 const USAGE = `usage: pitstop validate [options] [FILE]
@@ -69,11 +70,14 @@ function decode(text: string, source: string): unknown {
     try {
       return JSON.parse(trimmed);
     } catch (error) {
+      // Objects printed one after another, as a loop over kubectl get -o json prints them.
+      const stream = parseJsonStream(trimmed);
+      if (stream !== null) return joinDocuments(stream);
       throw new InputError(`${source} is not valid JSON (${(error as Error).message})`);
     }
   }
   try {
-    return parseYaml(trimmed);
+    return parseYamlDocuments(trimmed);
   } catch (error) {
     throw new InputError(`${source} is neither JSON nor YAML (${(error as Error).message.split('\n')[0]})`);
   }
