@@ -188,6 +188,35 @@ describe('pitstop explain', () => {
     expect(result.stderr).toContain('an object of kind "Deployment"');
   });
 
+  it('points to help after an input error', async () => {
+    const result = await run(['explain'], JSON.stringify({ kind: 'Deployment', metadata: { name: 'x' } }));
+    expect(result.stderr).toContain('run pitstop explain --help for usage');
+    expect(result.stderr).not.toContain('usage: pitstop explain');
+  });
+
+  it('exits 1 for text that is not a scheduler message', async () => {
+    const result = await run(['explain', 'hello', 'world']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('not a recognised scheduler message');
+    expect(result.stderr).toContain('PodScheduled condition message or a FailedScheduling event');
+  });
+
+  it('prints the reading of unrecognised text as JSON', async () => {
+    const result = await run(['explain', '--json', 'hello world']);
+    expect(result.code).toBe(1);
+    const output = JSON.parse(result.stdout);
+    expect(output.component).toBe('unknown');
+    expect(output.reasons).toEqual([{ category: 'other', nodes: null, text: 'hello world' }]);
+    expect(result.stderr).toContain('not a recognised scheduler message');
+  });
+
+  it('explains a lone scheduler error message', async () => {
+    const result = await run(['explain', 'nodeinfo not found for node name "gpu-1"']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+  });
+
   it('rejects empty input', async () => {
     const result = await run(['explain'], '   \n');
     expect(result.code).toBe(2);

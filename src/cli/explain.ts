@@ -1,6 +1,7 @@
 import {
   describeReading,
   EventMessageError,
+  isRecognisedReading,
   isSchedulingEventReason,
   parseSchedulerMessage,
   readingToJson,
@@ -24,11 +25,18 @@ options:
   --json      print JSON: the reading for a message, Pod or Event; {"pods": [...]} for a list
   -h, --help  print this help
 
-exit status: 0 explained, 1 nothing to explain (no pending pod), 2 invalid option or input
+exit status: 0 explained, 1 nothing to explain (no pending pod, or text that is not a scheduler
+message; --json still prints its reading), 2 invalid option or input
 `;
 
 /** Input that cannot be read; the message names the value and what to pass instead. */
 class InputError extends Error {}
+
+/** An invalid option: the error is followed by the whole usage text, unlike an input error. */
+class OptionError extends Error {}
+
+const NOT_A_MESSAGE =
+  'pitstop explain: not a recognised scheduler message; paste the PodScheduled condition message or a FailedScheduling event\n';
 
 type Json = Record<string, unknown>;
 
@@ -117,7 +125,7 @@ function parseOptions(argv: string[]): Options {
     if (flags && arg === '--') flags = false;
     else if (flags && arg === '--json') options.json = true;
     else if (flags && (arg === '--help' || arg === '-h')) options.help = true;
-    else if (flags && arg.startsWith('-') && arg !== '-') throw new InputError(`unknown option "${arg}"`);
+    else if (flags && arg.startsWith('-') && arg !== '-') throw new OptionError(`unknown option "${arg}"`);
     else if (arg !== '-') options.words.push(arg);
   }
   return options;
@@ -207,8 +215,12 @@ function writeList(list: Extract<ExplainInput, { kind: 'list' }>, options: Optio
 function writeSingle(input: Exclude<ExplainInput, { kind: 'list' }>, options: Options, io: CliIo): number {
   if (input.kind === 'message') {
     const reading = parseSchedulerMessage(input.message);
-    io.stdout.write(options.json ? `${JSON.stringify(readingToJson(reading), null, 2)}\n` : readingLines(reading, ''));
-    return 0;
+    const recognised = isRecognisedReading(reading);
+    if (options.json) io.stdout.write(`${JSON.stringify(readingToJson(reading), null, 2)}\n`);
+    else if (recognised) io.stdout.write(readingLines(reading, ''));
+    if (recognised) return 0;
+    io.stderr.write(NOT_A_MESSAGE);
+    return 1;
   }
   if (input.kind === 'event') {
     const event = readSchedulingEvent(input.event);
@@ -235,8 +247,12 @@ export const explainCommand: CliCommand = async (argv, io) => {
     const input = readInput(await inputText(options, io));
     return input.kind === 'list' ? writeList(input, options, io) : writeSingle(input, options, io);
   } catch (error) {
+    if (error instanceof OptionError) {
+      io.stderr.write(`pitstop explain: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
     if (!(error instanceof InputError) && !(error instanceof EventMessageError)) throw error;
-    io.stderr.write(`pitstop explain: ${error.message}\n\n${USAGE}`);
+    io.stderr.write(`pitstop explain: ${error.message}\nrun pitstop explain --help for usage\n`);
     return 2;
   }
 };

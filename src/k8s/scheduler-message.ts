@@ -145,6 +145,21 @@ export function parseSchedulerMessage(message: string): SchedulingReading {
   };
 }
 
+/** Words every scheduler, autoscaler and admission message uses; text without any of them is not one. */
+const SCHEDULING_WORDS = /\bnodes?\b|node\(s\)|nodeinfo|\bpods?\b|schedul|preempt|admi(?:t|ssion)|\bquota\b|\bqueue\b|\bvolumes?\b|\bclaims?\b|\btaints?\b|affinity/i;
+
+/**
+ * Returns whether any part of the reading was recognised: a component, a grammar other than a lone
+ * reason, a node count, preemption, a reason with a category, or scheduling words in the text.
+ * `false` means the text is most likely not a scheduler message at all (a typo or the wrong paste).
+ */
+export function isRecognisedReading(reading: SchedulingReading): boolean {
+  if (reading.component !== 'unknown' || reading.form !== 'single') return true;
+  if (reading.totalNodes !== null || reading.preemption !== null || reading.notes.length > 0) return true;
+  if (reading.reasons.some((reason) => reason.category !== 'other' || reason.plugin !== undefined)) return true;
+  return SCHEDULING_WORDS.test(reading.message);
+}
+
 /** The object `pitstop explain --json` prints for one message: the reading and its plain-words summary. */
 export interface ReadingJson {
   totalNodes: number | null;
