@@ -754,6 +754,20 @@ describe('excerpts', () => {
     const full = toNodeView({ metadata: { name: 'listed', creationTimestamp: '2025-01-01T00:00:00Z' }, spec: {} });
     expect(checkOf(validateNode(full, { config, now: LATER }), 'schedulable').result).toBe('pass');
   });
+
+  it('reads spec.unschedulable an excerpt prints', () => {
+    const excerpt = toNodeView({ metadata: { name: 'pasted' }, spec: { unschedulable: false } });
+    const schedulable = checkOf(validateNode(excerpt, { config, now: LATER }), 'schedulable');
+    expect(schedulable.result).toBe('pass');
+    expect(schedulable.evidence).toBe('Not cordoned.');
+  });
+
+  it('names what an excerpt leaves out', () => {
+    const excerpt = toNodeView({ metadata: { name: 'pasted' }, spec: { taints: [] } });
+    const schedulable = checkOf(validateNode(excerpt, { config, now: LATER }), 'schedulable');
+    expect(schedulable.result).toBe('unknown');
+    expect(schedulable.evidence).toContain('excerpt (no metadata.creationTimestamp) leaves out spec.unschedulable');
+  });
 });
 
 describe('snapshotNode', () => {

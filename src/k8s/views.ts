@@ -14,6 +14,8 @@ export interface NodeView {
   annotations: Record<string, string>;
   /** `spec.unschedulable`; `null` when the object did not show the spec. */
   unschedulable: boolean | null;
+  /** Whether the object printed `spec.unschedulable` itself; the API server omits it when false. */
+  unschedulableShown?: boolean;
   /** `null` when the object did not show `spec.taints` at all; `[]` when it showed none. */
   taints: NodeTaint[] | null;
   /** `null` when the object did not show `status.conditions`. */
@@ -121,6 +123,7 @@ export function toNodeView(node: V1Node | Record<string, unknown>, cluster = '')
     labels: stringMap(metadata.labels),
     annotations: stringMap(metadata.annotations),
     unschedulable: spec === undefined ? null : spec.unschedulable === true || (spec.unschedulable as unknown) === 'true',
+    unschedulableShown: spec !== undefined && spec.unschedulable !== undefined && spec.unschedulable !== null,
     taints:
       spec === undefined
         ? null

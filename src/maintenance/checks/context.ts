@@ -9,11 +9,12 @@ export function isExcerpt(node: NodeView): boolean {
 
 /**
  * `spec.unschedulable` where the object proves it. A full object omits the field when false; an excerpt that
- * leaves it out proves nothing.
+ * leaves it out proves nothing, but one that prints it proves its value.
  */
 export function knownUnschedulable(node: NodeView): boolean | null {
   if (node.unschedulable === true) return true;
-  if (node.unschedulable === null || isExcerpt(node)) return null;
+  if (node.unschedulable === null) return null;
+  if (isExcerpt(node) && node.unschedulableShown !== true) return null;
   return false;
 }
 
