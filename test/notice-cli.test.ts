@@ -119,7 +119,10 @@ describe('pitstop notice', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^pitstop notice: could not read the document as a notice of any vendor; tried azure/);
-    expect(result.stderr).toContain('--vendor and --format');
+    expect(result.stderr).toContain('Name the vendor and format with --vendor and --format');
+    expect(result.stderr).not.toContain('?vendor=');
+    expect(result.stderr).toContain('run pitstop notice --help for usage');
+    expect(result.stderr).not.toContain('usage: pitstop notice');
   });
 
   it('exits 1 on empty input', async () => {

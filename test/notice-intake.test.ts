@@ -229,7 +229,8 @@ describe('notice intake', () => {
   it('rejects and keeps a body that is no notice', async () => {
     const { status, json } = await post('{"hello": "world"}');
     expect(status).toBe(400);
-    expect(json.error).toMatch(/--vendor/);
+    expect(json.error).toContain('Name the vendor and format with ?vendor= and ?format=');
+    expect(json.error).not.toContain('--vendor');
     expect(listNotices(harness.ctx.db, { unmatchedOnly: true })[0]!.document).toBe('{"hello": "world"}');
   });
 

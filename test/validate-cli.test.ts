@@ -249,6 +249,19 @@ describe('pitstop validate on bad input', () => {
     expect(out.stdout).toBe('');
   });
 
+  it('points to help after an input error', async () => {
+    const out = await pitstop(['/nonexistent/nodes.json'], '');
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('cannot read input /nonexistent/nodes.json: ENOENT');
+    expect(out.stderr).toContain('run pitstop validate --help for usage');
+    expect(out.stderr).not.toContain('usage: pitstop validate');
+  });
+
+  it('prints usage after an option error', async () => {
+    const out = await pitstop(['--verbose'], '{}');
+    expect(out.stderr).toContain('usage: pitstop validate');
+  });
+
   it('names the invalid config field', async () => {
     const config = file('bad.yaml', 'validation:\n  soak: soon\n');
     const out = await pitstop(['--config', config], JSON.stringify(node('gpu-a')));

@@ -95,7 +95,7 @@ export const noticeCommand: CliCommand = async (argv, io) => {
     return 0;
   } catch (error) {
     if (!(error instanceof NoticeFormatError)) throw error;
-    io.stderr.write(`pitstop notice: ${error.message}\n`);
+    io.stderr.write(`pitstop notice: ${error.withOptions((option) => `--${option}`)}\nrun pitstop notice --help for usage\n`);
     return 1;
   }
 };

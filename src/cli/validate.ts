@@ -46,8 +46,11 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** Input or options that cannot be used; the message names the value and what to pass instead. */
+/** Input that cannot be used; the message names the value and what to pass instead. */
 class InputError extends Error {}
+
+/** An invalid option or argument: the error is followed by the whole usage text, unlike an input error. */
+class OptionError extends Error {}
 
 type Json = Record<string, unknown>;
 
@@ -171,7 +174,7 @@ function parseTime(flag: string, value: string | undefined): Date | null {
   if (value === undefined) return null;
   const time = new Date(value);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(time.getTime())) {
-    throw new InputError(`invalid --${flag} "${value}": expected an RFC 3339 time such as 2026-03-02T10:00:00Z`);
+    throw new OptionError(`invalid --${flag} "${value}": expected an RFC 3339 time such as 2026-03-02T10:00:00Z`);
   }
   return time;
 }
@@ -276,7 +279,7 @@ function jsonText(results: NodeValidation[]): string {
 
 async function readInput(positionals: string[], io: CliIo): Promise<ClusterObjects> {
   if (positionals.length > 1)
-    throw new InputError(`expected at most one FILE, got ${positionals.length}: ${positionals.join(' ')}`);
+    throw new OptionError(`expected at most one FILE, got ${positionals.length}: ${positionals.join(' ')}`);
   const file = positionals[0];
   if (file !== undefined && file !== '-') return readSource(file, 'input');
   if ((io.stdin as { isTTY?: boolean }).isTTY)
@@ -289,7 +292,7 @@ async function execute(argv: string[], io: CliIo): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new InputError((error as Error).message);
+    throw new OptionError((error as Error).message);
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -321,8 +324,12 @@ export const validateCommand: CliCommand = async (argv, io) => {
       io.stderr.write(`pitstop validate: ${error.message}\n`);
       return 2;
     }
+    if (error instanceof OptionError) {
+      io.stderr.write(`pitstop validate: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
     if (!(error instanceof InputError)) throw error;
-    io.stderr.write(`pitstop validate: ${error.message}\n\n${USAGE}`);
+    io.stderr.write(`pitstop validate: ${error.message}\nrun pitstop validate --help for usage\n`);
     return 2;
   }
 };

@@ -106,14 +106,14 @@ function detectFormat(document: NoticeDocument, options: NoticeOptions): { adapt
   // response and an empty generic list.
   if (claims.length > 1) {
     const named = claims.map((claim) => `${claim.adapter.vendor} ${claim.format}`).join(' or ');
-    throw new NoticeFormatError(`the notice could be ${named}: name the vendor with --vendor (or ?vendor= on intake)`);
+    throw new NoticeFormatError(`the notice could be ${named}`, ['vendor']);
   }
   const shared = detectShared(document);
   if (shared !== null) return { adapter: null, format: shared };
   const vendorPart = options.vendor ? `a ${options.vendor} notice in any of its formats` : 'a notice of any vendor';
   throw new NoticeFormatError(
-    `could not read the document as ${vendorPart}; tried ${describeTried(candidates)}, and ${SHARED_FORMATS.join(', ')}. ` +
-      'Name the vendor and format with --vendor and --format (or ?vendor= and ?format= on intake)',
+    `could not read the document as ${vendorPart}; tried ${describeTried(candidates)}, and ${SHARED_FORMATS.join(', ')}`,
+    ['vendor', 'format'],
   );
 }
 

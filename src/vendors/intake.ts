@@ -101,7 +101,7 @@ function readParams(ctx: PitstopContext, document: string, params: IntakeParams)
     });
   } catch (error) {
     if (!(error instanceof NoticeFormatError)) throw error;
-    return rejectNotice(ctx, document, params, error.message);
+    return rejectNotice(ctx, document, params, error.withOptions((option) => `?${option}=`));
   }
 }
 

@@ -133,10 +133,23 @@ export interface VendorAdapter {
   resourceNames(node: NodeView): string[];
 }
 
+/** A notice option that can settle a {@link NoticeFormatError}; each caller spells it its own way. */
+export type NoticeOptionName = 'vendor' | 'format';
+
 /** Raised when a document is not a notice of any known format, or not of the format it was said to be. */
 export class NoticeFormatError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Options that would settle the error when given, such as the vendor of an ambiguous notice. */
+    readonly settledBy: readonly NoticeOptionName[] = [],
+  ) {
     super(message);
     this.name = 'NoticeFormatError';
+  }
+
+  /** Returns the message followed by the options to give, as `spell` writes them: `--vendor` or `?vendor=`. */
+  withOptions(spell: (option: NoticeOptionName) => string): string {
+    if (this.settledBy.length === 0) return this.message;
+    return `${this.message}. Name the ${this.settledBy.join(' and ')} with ${this.settledBy.map(spell).join(' and ')}`;
   }
 }
