@@ -96,6 +96,14 @@ describe('pitstop notice', () => {
     expect(JSON.parse(after.stdout)[0].status).toBe('started');
   });
 
+  it('reads as of the current time without --at', async () => {
+    const past = await run(['--json'], AWS_ACTIVE);
+    const future = AWS_ACTIVE.replace('21 Jan 2019', '21 Jan 2100');
+    const upcoming = await run(['--json'], future);
+    expect(JSON.parse(past.stdout)[0].status).toBe('started');
+    expect(JSON.parse(upcoming.stdout)[0].status).toBe('scheduled');
+  });
+
   it('gives --resource to events that name none', async () => {
     const result = await run(['--json', '--resource', 'gke-a3-1'], 'TERMINATE_ON_HOST_MAINTENANCE');
     expect(JSON.parse(result.stdout)).toMatchObject([{ vendor: 'gcp', kind: 'terminate', resources: ['gke-a3-1'] }]);

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { systemClock } from '../clock.js';
 import { VENDORS, type Vendor } from '../config/schema.js';
 import { describeReading } from '../vendors/describe.js';
 import { listFormats, NoticeFormatError, readNotice, SHARED_FORMATS, type NoticeOptions } from '../vendors/index.js';
@@ -14,7 +15,8 @@ Reads one vendor maintenance notice on stdin and prints the events it announces.
   --format FORMAT    notice format, as --list-formats prints them; detected when omitted
   --resource NAME    node or instance the notice was read on, for notices that name none
   --reason REASON    Kubernetes event reason that came with the message, such as RebootScheduled
-  --at TIME          read as of TIME (RFC 3339): AWS "active" events that began by then read as started
+  --at TIME          read as of TIME (RFC 3339) instead of the current time: AWS "active" events that
+                     began by then read as started
   --json             print the events as a JSON array in Pitstop's generic notice format
   --list-formats     print each vendor's notice formats
 
@@ -49,6 +51,8 @@ function toOptions(values: Parsed): NoticeOptions | string {
       return `invalid --at "${values.at}": expected an RFC 3339 time such as 2026-05-01T02:00:00Z`;
     }
     options.now = at;
+  } else {
+    options.now = systemClock.now();
   }
   if (values.format !== undefined) options.format = values.format;
   if (values.resource !== undefined) options.resource = values.resource;
