@@ -123,7 +123,7 @@ maintenance:
       'teams[1].namespaces[0]: namespace "train" is already owned by team "a" (got "train")',
       'alerting.defaultTeam: team "c" is not declared under teams (got "c")',
       'maintenance.maintenances[0].clusters[0].cluster: cluster "gpu-north" is not declared under clusters (got "gpu-north")',
-      'maintenance.maintenances[0].end: end must be after start (got "2025-06-10T09:00:00Z")',
+      'maintenance.maintenances[0].end: end 2025-06-10T09:00:00Z must be after start 2025-06-10T10:00:00Z (got "2025-06-10T09:00:00Z")',
     ]);
   });
 
@@ -167,7 +167,7 @@ maintenance:
     expect(parseDuration('90s')).toBe(90_000);
     expect(parseDuration('1h30m')).toBe(5_400_000);
     expect(parseDuration('2d')).toBe(172_800_000);
-    expect(() => parseDuration('1.5h')).toThrow('invalid duration "1.5h"');
+    expect(() => parseDuration('1h30')).toThrow('invalid duration "1h30"');
   });
 
   it('reads secrets and names the missing variable', () => {

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { configSchema, type PitstopConfig } from './schema.js';
+import { LabelSelectorError } from '../maintenance/label-selector.js';
+import { compileScope, ScopeError } from '../maintenance/scope.js';
+import { configRuleIssues } from './rules.js';
+import { configSchema, scopeSchema, type PitstopConfig } from './schema.js';
 
 /** Thrown when a config file cannot be read or does not match the schema; `problems` holds one line per field. */
 export class ConfigError extends Error {
@@ -23,11 +26,13 @@ function formatPath(path: readonly PropertyKey[]): string {
 
 /** Turns zod issues into lines such as `clusters[0].channel: expected a Slack channel id ... (got "#gpu")`. */
 export function describeIssues(error: z.ZodError, input: unknown): string[] {
-  return error.issues.map((issue) => {
-    const got = valueAt(input, issue.path);
-    const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
-    return `${formatPath(issue.path)}: ${issue.message}${shown}`;
-  });
+  return error.issues.map((issue) => describeIssue(issue, input));
+}
+
+function describeIssue(issue: { path: readonly PropertyKey[]; message: string }, input: unknown): string {
+  const got = valueAt(input, issue.path);
+  const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
+  return `${formatPath(issue.path)}: ${issue.message}${shown}`;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -51,8 +56,40 @@ export function parseConfig(text: string, file = '<config>'): PitstopConfig {
   }
   const input: unknown = document.toJS() ?? {};
   const result = configSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(file, describeIssues(result.error, input));
+  const problems = [...(result.success ? [] : describeIssues(result.error, input)), ...scopeProblems(input)];
+  if (!result.success) {
+    // Zod skipped the cross-field rules because a field is invalid, so they run here over the raw input.
+    problems.push(...configRuleIssues(input).map((issue) => describeIssue(issue, input)));
+  }
+  if (problems.length > 0) throw new ConfigError(file, [...new Set(problems)]);
   return result.data;
+}
+
+/**
+ * Checks each maintenance scope whose fields are valid with {@link compileScope}, the code that selects the
+ * nodes at start: a scope that selects nothing, `all: true` with other criteria, or an invalid label selector.
+ */
+export function scopeProblems(input: unknown): string[] {
+  const problems: string[] = [];
+  const maintenances = (input as { maintenance?: { maintenances?: unknown } } | null)?.maintenance?.maintenances;
+  if (!Array.isArray(maintenances)) return problems;
+  maintenances.forEach((maintenance: unknown, index: number) => {
+    const clusters = (maintenance as { clusters?: unknown } | null)?.clusters;
+    if (!Array.isArray(clusters)) return;
+    clusters.forEach((entry: unknown, clusterIndex: number) => {
+      const path = ['maintenance', 'maintenances', index, 'clusters', clusterIndex, 'scope'];
+      const scope = scopeSchema.safeParse((entry as { scope?: unknown } | null)?.scope);
+      if (!scope.success || scope.data === undefined) return;
+      try {
+        compileScope(scope.data);
+      } catch (error) {
+        if (error instanceof LabelSelectorError) problems.push(`${formatPath([...path, 'labelSelector'])}: ${error.message}`);
+        else if (error instanceof ScopeError) problems.push(`${formatPath(path)}: ${error.message}`);
+        else throw error;
+      }
+    });
+  });
+  return problems;
 }
 
 /** Reads and validates a config file. */

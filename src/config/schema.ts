@@ -1,12 +1,8 @@
 import { z } from 'zod';
+import { configRuleIssues } from './rules.js';
 
-/**
- * A duration written as a number and a unit: `90s`, `10m`, `1h`, `2d`, or a combination such as `1h30m`.
- * Parsed into milliseconds by {@link parseDuration}.
- */
-export const durationSchema = z
-  .string()
-  .regex(/^(\d+(ms|s|m|h|d|w))+$/, 'expected a duration such as 90s, 10m, 1h30m or 2d');
+/** Longest duration the config accepts: a year. A longer value is almost always a typo of the unit. */
+export const MAX_DURATION_MS = 365 * 86_400_000;
 
 const UNIT_MS: Record<string, number> = {
   ms: 1,
@@ -17,18 +13,43 @@ const UNIT_MS: Record<string, number> = {
   w: 604_800_000,
 };
 
-/** Converts a duration such as `1h30m` to milliseconds, or throws with the value and the expected form. */
+const DURATION = /^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/i;
+
+/**
+ * Converts a duration such as `1h30m`, `1.5h` or `4H` to milliseconds (rounded to whole milliseconds). Units
+ * are ms, s, m (minutes), h, d and w, in any case. Throws naming the value when the text is not a duration
+ * or when it is longer than {@link MAX_DURATION_MS}.
+ */
 export function parseDuration(text: string): number {
   const trimmed = text.trim();
-  if (!/^(\d+(ms|s|m|h|d|w))+$/.test(trimmed)) {
-    throw new Error(`invalid duration "${text}": expected a number and a unit, such as 90s, 10m, 1h30m or 2d`);
+  if (!DURATION.test(trimmed)) {
+    throw new Error(`invalid duration "${text}": expected a number and a unit, such as 90s, 10m, 1.5h, 1h30m or 2d`);
   }
   let total = 0;
-  for (const match of trimmed.matchAll(/(\d+)(ms|s|m|h|d|w)/g)) {
-    total += Number(match[1]) * (UNIT_MS[match[2]!] ?? 0);
+  for (const match of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gi)) {
+    total += Number(match[1]) * (UNIT_MS[match[2]!.toLowerCase()] ?? 0);
   }
-  return total;
+  if (total > MAX_DURATION_MS) {
+    throw new Error(`duration "${text}" is longer than the maximum of 365d: use a shorter value, such as 30d`);
+  }
+  return Math.round(total);
 }
+
+/**
+ * A duration written as a number and a unit: `90s`, `10m`, `1.5h`, `2d`, or a combination such as `1h30m`,
+ * at most a year. Parsed into milliseconds by {@link parseDuration}.
+ */
+export const durationSchema = z.string().superRefine((text, ctx) => {
+  if (!DURATION.test(text.trim())) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration such as 90s, 10m, 1h30m or 2d' });
+    return;
+  }
+  try {
+    parseDuration(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
 
 export const VENDORS = ['aws', 'azure', 'gcp', 'oci', 'coreweave', 'generic'] as const;
 export const MAINTENANCE_KINDS = ['firmware', 'security_patch', 'driver', 'reimage', 'hardware'] as const;
@@ -37,7 +58,13 @@ const slackChannelId = z
   .string()
   .regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id such as C0123ABCD (not a #name)');
 const slackUserGroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group id such as S0123ABCD');
-const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id such as U0123ABCD or W0123ABCD');
+/** A Slack user id or user group id; one regex, because a union of two reports only "Invalid input". */
+const slackUserOrGroupId = z
+  .string()
+  .regex(
+    /^[UWS][A-Z0-9]{2,}$/,
+    'expected a Slack user id (U… or W…, such as U0123ABCD) or a user group id (S…, such as S0123ABCD), not a name',
+  );
 
 export const clusterSchema = z
   .object({
@@ -75,13 +102,18 @@ export const alertingSchema = z
     /** How long an alert may stay unacknowledged before it escalates by itself. */
     escalateAfter: durationSchema.default('30m'),
     /** Snooze durations offered by the Snooze button. */
-    snoozeChoices: z.array(durationSchema).min(1).max(10).default(['1h', '4h', '1d']),
+    snoozeChoices: z
+      .array(durationSchema)
+      .min(1)
+      .max(10, 'at most 10 snooze choices: the Snooze menu offers each one, and a longer menu is hard to use')
+      .default(['1h', '4h', '1d']),
     /** Team used for namespaces that no team declares. */
     defaultTeam: z.string().min(1).optional(),
   })
   .strict();
 
-const scopeSchema = z
+/** Which nodes of a cluster a maintenance covers; load.ts checks the combination with `compileScope`. */
+export const scopeSchema = z
   .object({
     all: z.boolean().optional(),
     labelSelector: z.string().min(1).optional(),
@@ -147,9 +179,9 @@ export const validationSchema = z
 export const rolesSchema = z
   .object({
     /** Slack user ids or user group ids allowed to create, start, complete and cancel maintenances. */
-    maintainers: z.array(z.union([slackUserId, slackUserGroupId])).default([]),
+    maintainers: z.array(slackUserOrGroupId).default([]),
     /** Slack user ids or user group ids allowed to run remediations such as uncordon. */
-    remediators: z.array(z.union([slackUserId, slackUserGroupId])).default([]),
+    remediators: z.array(slackUserOrGroupId).default([]),
   })
   .strict();
 
@@ -202,53 +234,7 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    const clusterNames = new Set<string>();
-    config.clusters.forEach((cluster, index) => {
-      if (clusterNames.has(cluster.name)) {
-        ctx.addIssue({ code: 'custom', path: ['clusters', index, 'name'], message: `duplicate cluster "${cluster.name}"` });
-      }
-      clusterNames.add(cluster.name);
-    });
-    const owners = new Map<string, string>();
-    config.teams.forEach((team, teamIndex) => {
-      team.namespaces.forEach((namespace, nsIndex) => {
-        const owner = owners.get(namespace);
-        if (owner !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['teams', teamIndex, 'namespaces', nsIndex],
-            message: `namespace "${namespace}" is already owned by team "${owner}"`,
-          });
-        }
-        owners.set(namespace, team.name);
-      });
-    });
-    const defaultTeam = config.alerting.defaultTeam;
-    if (defaultTeam !== undefined && !config.teams.some((team) => team.name === defaultTeam)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['alerting', 'defaultTeam'],
-        message: `team "${defaultTeam}" is not declared under teams`,
-      });
-    }
-    config.maintenance.maintenances.forEach((maintenance, index) => {
-      maintenance.clusters.forEach((entry, clusterIndex) => {
-        if (!clusterNames.has(entry.cluster)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['maintenance', 'maintenances', index, 'clusters', clusterIndex, 'cluster'],
-            message: `cluster "${entry.cluster}" is not declared under clusters`,
-          });
-        }
-      });
-      if (Date.parse(maintenance.end) <= Date.parse(maintenance.start)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['maintenance', 'maintenances', index, 'end'],
-          message: 'end must be after start',
-        });
-      }
-    });
+    for (const issue of configRuleIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 export type PitstopConfig = z.infer<typeof configSchema>;
