@@ -61,7 +61,7 @@ export function parseConfig(text: string, file = '<config>'): PitstopConfig {
     // Zod skipped the cross-field rules because a field is invalid, so they run here over the raw input.
     problems.push(...configRuleIssues(input).map((issue) => describeIssue(issue, input)));
   }
-  if (problems.length > 0) throw new ConfigError(file, [...new Set(problems)]);
+  if (!result.success || problems.length > 0) throw new ConfigError(file, [...new Set(problems)]);
   return result.data;
 }
 
