@@ -40,7 +40,7 @@ describe('alert message limits', () => {
       expect(posted).toHaveLength(1);
       expect(posted[0]!.text).toContain('5,000 pods pending');
       expect(JSON.stringify(posted[0]!.blocks)).toContain('5,000 pods');
-      expect(JSON.stringify(posted[0]!.blocks)).toContain('and 1990 more workloads');
+      expect(JSON.stringify(posted[0]!.blocks)).toContain('and 1,990 more workloads');
       expect(standIn.calls.filter((call) => call.method === 'chat.postMessage')).toHaveLength(1);
       const dead = ctx.db.prepare("SELECT COUNT(*) AS count FROM outbox WHERE state = 'dead'").get() as { count: number };
       expect(dead.count).toBe(0);

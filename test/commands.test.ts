@@ -91,7 +91,7 @@ describe('/pitstop router', () => {
   it("lists the channel's pending groups", async () => {
     const id = listOpenAlerts(ctx.db)[0]!.id;
     const reply = await command('pending');
-    expect(reply.text).toContain('*gpu-east*: 1 groups of pending pods');
+    expect(reply.text).toContain('*gpu-east*: 1 group of pending pods');
     expect(reply.text).toContain(`1 pod, team ml, unschedulable: 2 nodes cordoned (*AL-${id}*, not acknowledged)`);
   });
 

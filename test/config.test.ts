@@ -62,7 +62,7 @@ describe('config', () => {
   it('check-config accepts the example', async () => {
     const result = await cli(['check-config', EXAMPLE]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('valid (2 cluster(s), 4 team(s), 1 maintenance(s))');
+    expect(result.stdout).toContain('valid (2 clusters, 4 teams, 1 maintenance)');
   });
 
   it('accepts the config embedded in the shipped scenario', () => {

@@ -191,7 +191,7 @@ describe('alert message', () => {
     expect(blockTextLength(message.blocks!)).toBeLessThanOrEqual(LIMITS.messageTextBudget);
     expect(blocksOf(message).length).toBeLessThanOrEqual(LIMITS.blocksPerMessage);
     expect(allText(message)).toContain('5,000 pods');
-    expect(allText(message)).toContain('and 3990 more workloads with 4,000 pods');
+    expect(allText(message)).toContain('and 3,990 more workloads with 4,000 pods');
     expect(message.text.length).toBeLessThanOrEqual(500);
   });
 

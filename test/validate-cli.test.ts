@@ -175,7 +175,7 @@ describe('pitstop validate', () => {
     expect(result!.checks.find((check) => check.name === 'gpu-allocatable')!.evidence).toBe(
       'nvidia.com/gpu allocatable 7, was 8 before the maintenance.',
     );
-    expect(out.stderr).toContain('--before lists 1 nodes that are not in the input: gpu-gone');
+    expect(out.stderr).toContain('--before lists 1 node missing from the input: gpu-gone');
   });
 
   it('reads the validation section of a full config', async () => {

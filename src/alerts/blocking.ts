@@ -1,4 +1,5 @@
 import { parseQuantity, type NodeView } from '../k8s/views.js';
+import { plural } from '../slack/messages/common.js';
 import { formatQuantity, type Cause, type NeverFits } from './cause.js';
 
 /**
@@ -30,7 +31,7 @@ export function isCordoned(node: NodeView): boolean {
 }
 
 function nodes(count: number): string {
-  return count === 1 ? '1 node' : `${count} nodes`;
+  return plural(count, 'node');
 }
 
 function countBy(labels: string[]): { label: string; count: number }[] {

@@ -1,4 +1,5 @@
 import type { MaintenanceLink } from '../maintenance/link.js';
+import { plural } from '../slack/messages/common.js';
 import type { Cause } from './cause.js';
 import type { PendingGroup, WorkloadCount } from './grouping.js';
 
@@ -80,7 +81,7 @@ export function explanationKey(snapshot: AlertSnapshot): string {
 
 /** One-line summary stored with the alert and used as the message's fallback text. */
 export function summaryLine(snapshot: AlertSnapshot): string {
-  const pods = snapshot.podCount === 1 ? '1 pod' : `${snapshot.podCount.toLocaleString('en-US')} pods`;
+  const pods = plural(snapshot.podCount, 'pod');
   const detail = maintenanceSentence(snapshot) ?? snapshot.blocking.summary ?? snapshot.cause.text;
   return `${pods} pending on ${snapshot.cluster} (team ${snapshot.team}): ${detail}`;
 }
@@ -90,7 +91,7 @@ export function maintenanceSentence(snapshot: AlertSnapshot): string | null {
   const maintenance = snapshot.maintenance;
   if (!maintenance) return null;
   const inScope = maintenance.nodesInScope;
-  const nodes = inScope === 1 ? '1 node' : `${inScope} nodes`;
+  const nodes = plural(inScope, 'node');
   if (maintenance.stillCordoned === inScope) {
     return `${nodes} of ${maintenance.id} still cordoned, validation passed on ${maintenance.validated} of them`;
   }

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { ConfigError, configJsonSchema, loadConfig } from '../config/load.js';
+import { plural } from '../slack/messages/common.js';
 import type { CliCommand } from './io.js';
 
 const USAGE = `usage: pitstop check-config FILE
@@ -27,8 +28,8 @@ export const checkConfigCommand: CliCommand = async (argv, io) => {
   try {
     const config = loadConfig(file);
     io.stdout.write(
-      `${file}: valid (${config.clusters.length} cluster(s), ${config.teams.length} team(s), ` +
-        `${config.maintenance.maintenances.length} maintenance(s))\n`,
+      `${file}: valid (${plural(config.clusters.length, 'cluster')}, ${plural(config.teams.length, 'team')}, ` +
+        `${plural(config.maintenance.maintenances.length, 'maintenance')})\n`,
     );
     return 0;
   } catch (error) {

@@ -7,6 +7,7 @@ import { validationSchema, type ValidationConfig } from '../config/schema.js';
 import { toNodeView, toPodView, type PodView } from '../k8s/views.js';
 import { snapshotNode, validateNode, type NodeSnapshot, type NodeValidation } from '../maintenance/validations.js';
 import { joinDocuments, parseJsonStream, parseYamlDocuments } from './documents.js';
+import { plural } from '../slack/messages/common.js';
 import { readAll, type CliCommand, type CliIo } from './io.js';
 
 const USAGE = `usage: pitstop validate [options] [FILE]
@@ -231,10 +232,10 @@ function notes(run: Run): string[] {
     const nodeName = isRecord(object.spec) ? object.spec.nodeName : undefined;
     return typeof nodeName === 'string' && !names.has(nodeName);
   }).length;
-  if (unplaced > 0) lines.push(`skipped ${unplaced} pods on nodes that are not in the input`);
+  if (unplaced > 0) lines.push(`skipped ${plural(unplaced, 'pod')} on nodes missing from the input`);
   const missingNodes = [...run.before.keys()].filter((name) => !names.has(name));
   if (missingNodes.length > 0) {
-    lines.push(`--before lists ${missingNodes.length} nodes that are not in the input: ${missingNodes.join(', ')}`);
+    lines.push(`--before lists ${plural(missingNodes.length, 'node')} missing from the input: ${missingNodes.join(', ')}`);
   }
   return lines;
 }
@@ -256,7 +257,7 @@ function plainText(results: NodeValidation[]): string {
     return lines.join('\n');
   });
   const count = (verdict: NodeValidation['verdict']) => results.filter((result) => result.verdict === verdict).length;
-  const nodes = `${results.length} node${results.length === 1 ? '' : 's'}`;
+  const nodes = plural(results.length, 'node');
   const summary = `${nodes}: ${count('ready')} ready, ${count('not_ready')} not ready, ${count('unknown')} unknown`;
   return `${blocks.join('\n\n')}\n\n${summary}\n`;
 }

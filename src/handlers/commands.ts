@@ -5,7 +5,7 @@ import { findOpenAlert, formatAlertId, parseAlertId, type Alert } from '../alert
 import { parseDuration } from '../config/schema.js';
 import type { PitstopContext } from '../context.js';
 import { linkToMaintenance } from '../maintenance/link.js';
-import { escapeMrkdwn, joinWithMore, mentionActor, truncate } from '../slack/messages/common.js';
+import { escapeMrkdwn, joinWithMore, mentionActor, plural, truncate } from '../slack/messages/common.js';
 import { maintenanceSentence, summariseGroup } from '../alerts/snapshot.js';
 import { claimInteraction } from './actions.js';
 import { UsageError, type Subcommand, type SubcommandInput, type SubcommandReply } from './subcommands.js';
@@ -100,11 +100,11 @@ function alertLabel(alert: Alert | undefined): string {
 export function describePending(ctx: PitstopContext, cluster: string): string {
   if (!ctx.fleet.synced(cluster)) return `*${cluster}*: the cluster is still loading; try again in a minute.`;
   const groups = deriveGroups(ctx, cluster);
-  const header = `*${cluster}*: ${groups.length === 0 ? 'no pods pending' : `${groups.length} groups of pending pods`} (pods count once unschedulable for ${ctx.config.alerting.pendingAfter})`;
+  const header = `*${cluster}*: ${groups.length === 0 ? 'no pods pending' : `${plural(groups.length, 'group')} of pending pods`} (pods count once unschedulable for ${ctx.config.alerting.pendingAfter})`;
   const lines = groups.map((group) => {
     const link = linkToMaintenance(ctx, cluster, group.blocking.nodes);
     const snapshot = summariseGroup(group, link);
-    const pods = group.pods.length === 1 ? '1 pod' : `${group.pods.length} pods`;
+    const pods = plural(group.pods.length, 'pod');
     const detail = maintenanceSentence(snapshot) ?? snapshot.blocking.summary ?? snapshot.cause.text;
     const status = link?.inWindow
       ? `summarised in the thread of ${link.maintenanceId} while its window is open`

@@ -15,6 +15,7 @@ import {
   renderedHash,
   transitionMaintenance,
 } from '../maintenance/store.js';
+import { plural } from '../slack/messages/common.js';
 import { pendingSummaryMessage } from '../slack/messages/maintenance.js';
 
 /** Closed maintenances are reconciled this long after closing, so their final posts go out after a restart. */
@@ -180,5 +181,5 @@ export async function reconcileMaintenances(ctx: PitstopContext): Promise<void> 
       errors.push(error);
     }
   }
-  if (errors.length > 0) throw new AggregateError(errors, `reconciling ${errors.length} maintenance(s) failed`);
+  if (errors.length > 0) throw new AggregateError(errors, `reconciling ${plural(errors.length, 'maintenance')} failed`);
 }

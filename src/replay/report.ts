@@ -1,3 +1,4 @@
+import { plural } from '../slack/messages/common.js';
 import { renderChannels } from '../standins/slack-render.js';
 import type { ScenarioReplay, StepRecord } from './runner.js';
 
@@ -74,15 +75,15 @@ export function formatChannels(replay: ScenarioReplay): string {
 
 export function formatSummary(summary: ReplaySummary): string {
   const lines = [
-    `Replayed ${summary.scenario}: ${summary.steps} steps over ${formatSpan(summary.scenarioMs)} of scenario time ` +
+    `Replayed ${summary.scenario}: ${plural(summary.steps, 'step')} over ${formatSpan(summary.scenarioMs)} of scenario time ` +
       `in ${(summary.wallMs / 1000).toFixed(1)} s.`,
-    `Slack: ${summary.posted} messages posted, ${summary.updated} updates (${summary.coalesced} coalesced), ` +
+    `Slack: ${plural(summary.posted, 'message')} posted, ${plural(summary.updated, 'update')} (${summary.coalesced} coalesced), ` +
       `${summary.ephemeral} ephemeral, ${summary.retried} retried, ${summary.dead} failed.`,
   ];
   const failedRules = Object.entries(summary.ruleErrors);
   if (failedRules.length > 0) {
     lines.push(`Rule errors: ${failedRules.map(([rule, count]) => `${rule} ${count}`).join(', ')} (see the log on stderr).`);
   }
-  if (summary.failedExpectations > 0) lines.push(`${summary.failedExpectations} expectation(s) failed.`);
+  if (summary.failedExpectations > 0) lines.push(`${plural(summary.failedExpectations, 'expectation')} failed.`);
   return `${lines.join('\n')}\n`;
 }

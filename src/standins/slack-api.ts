@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { plural } from '../slack/messages/common.js';
 import { MAX_BLOCK_TEXT_CHARS } from './slack-block-kit.js';
 import { chatMethods } from './slack-chat.js';
 import { conversationMethods } from './slack-conversations.js';
@@ -228,7 +229,7 @@ class StandInServer implements SlackStandIn {
       if (check()) return resolve();
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${count} ${method} calls`));
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${plural(count, `${method} call`)}`));
       }, timeoutMs);
       const waiter = (): void => {
         if (!check()) return;

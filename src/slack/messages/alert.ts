@@ -3,7 +3,7 @@ import { maintenanceSentence, summaryLine, type AlertSnapshot } from '../../aler
 import { formatAlertId, type Alert } from '../../alerts/store.js';
 import type { EscalationTarget } from '../../alerts/targets.js';
 import type { MessagePayload } from '../../store/outbox.js';
-import { escapeMrkdwn, joinWithMore, LIMITS, mentionActor, mentionUserGroup, slackDate, truncate } from './common.js';
+import { escapeMrkdwn, joinWithMore, LIMITS, mentionActor, mentionUserGroup, plural, slackDate, truncate } from './common.js';
 
 /** Action ids of the alert message's interactive elements; the handlers register exactly these. */
 export const ALERT_ACTION_IDS = {
@@ -51,7 +51,7 @@ const STATE_EMOJI: Record<Alert['state'], string> = {
 };
 
 function pods(count: number): string {
-  return count === 1 ? '1 pod' : `${count.toLocaleString('en-US')} pods`;
+  return plural(count, 'pod');
 }
 
 function headerText(alert: Alert): string {
@@ -102,14 +102,14 @@ function workloadsSection(snapshot: AlertSnapshot): string {
   const hidden = snapshot.workloadCount - snapshot.workloads.length;
   const hiddenPods = snapshot.podCount - snapshot.workloads.reduce((total, workload) => total + workload.count, 0);
   const list = joinWithMore(lines, { maxItems: 10, maxChars: 2000, separator: '\n' });
-  const tail = hidden > 0 ? `\n…and ${hidden} more workloads with ${pods(hiddenPods)}` : '';
+  const tail = hidden > 0 ? `\n…and ${plural(hidden, 'more workload')} with ${pods(hiddenPods)}` : '';
   return truncate(`*Top workloads*\n${list}${tail}`, LIMITS.sectionText);
 }
 
 function blockingSection(snapshot: AlertSnapshot): string | null {
   const blocking = snapshot.blocking;
   if (blocking.nodeCount === 0) return null;
-  const lines = [`*Blocking nodes:* ${escapeMrkdwn(blocking.summary ?? `${blocking.nodeCount} nodes`)}`];
+  const lines = [`*Blocking nodes:* ${escapeMrkdwn(blocking.summary ?? plural(blocking.nodeCount, 'node'))}`];
   if (blocking.breakdown.length > 0) {
     const parts = blocking.breakdown.map((entry) => `${escapeMrkdwn(truncate(entry.label, 100))}: ${entry.count}`);
     lines.push(joinWithMore(parts, { maxItems: 8, maxChars: 600 }));

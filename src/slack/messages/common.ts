@@ -24,6 +24,11 @@ export const LIMITS = {
   fallbackText: 4000,
 } as const;
 
+/** Counts a noun: `1 node`, `1,024 nodes`. Pass `many` for plurals other than noun + "s". */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
+}
+
 /** Shortens `text` to at most `max` characters, ending with an ellipsis when anything was cut. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
@@ -56,7 +61,7 @@ export function joinWithMore(items: string[], options: { maxItems: number; maxCh
   }
   const hidden = items.length - shown.length;
   if (hidden === 0) return shown.join(separator);
-  if (shown.length === 0) return truncate(`${hidden} items`, options.maxChars);
+  if (shown.length === 0) return truncate(plural(hidden, 'item'), options.maxChars);
   return truncate(`${shown.join(separator)}${moreText(hidden)}`, options.maxChars);
 }
 

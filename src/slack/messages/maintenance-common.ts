@@ -40,10 +40,7 @@ export function formatDuration(milliseconds: number): string {
   return hours % 24 === 0 ? `${days}d` : `${days}d ${hours % 24}h`;
 }
 
-/** Counts a noun: `1 node`, `1,024 nodes`. */
-export function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
-}
+export { plural } from './common.js';
 
 /** Names the owner: a Slack user or group id becomes a mention, anything else is shown as written. */
 export function ownerText(owner: string): string {

@@ -233,7 +233,7 @@ export function recoveryMessage(input: RecoveryMessageInput): MessagePayload {
   const actions = actionsBlock(input, uncordonable);
   if (actions !== null) blocks.push(actions);
   const tail = nodes.length - validated;
-  const text = `${maintenance.id} recovery: ${validated}/${nodes.length} nodes validated, ${gpusBack(nodes)}/${gpusExpected(nodes)} GPUs back${tail > 0 ? `, ${plural(tail, 'node')} in the long tail` : ''}.`;
+  const text = `${maintenance.id} recovery: ${validated}/${plural(nodes.length, 'node')} validated, ${gpusBack(nodes)}/${plural(gpusExpected(nodes), 'GPU')} back${tail > 0 ? `, ${plural(tail, 'node')} in the long tail` : ''}.`;
   return { text: truncate(text, LIMITS.fallbackText), blocks };
 }
 

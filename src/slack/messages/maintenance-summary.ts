@@ -2,7 +2,7 @@ import type { Maintenance, MaintenanceNode, OverdueState } from '../../maintenan
 import { NODE_STATES } from '../../maintenance/model.js';
 import { describeScope } from '../../maintenance/scope.js';
 import type { TimelineEntry } from '../../store/outbox.js';
-import { escapeMrkdwn, joinWithMore, mentionActor, slackDate, truncate } from './common.js';
+import { escapeMrkdwn, joinWithMore, mentionActor, plural, slackDate, truncate } from './common.js';
 import { ownerText } from './maintenance-common.js';
 
 const REPLY_MAX = 3900;
@@ -14,7 +14,7 @@ function stateText(state: Maintenance['state']): string {
 function progressText(nodes: readonly MaintenanceNode[]): string {
   if (nodes.length === 0) return 'no nodes tracked yet';
   const validated = nodes.filter((node) => node.state === 'validated').length;
-  return `${validated}/${nodes.length} nodes validated`;
+  return `${validated}/${plural(nodes.length, 'node')} validated`;
 }
 
 /** Formats `/pitstop maint list`: one line per maintenance. */
