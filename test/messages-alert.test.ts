@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { describeBreakdownEntry } from '../src/alerts/blocking.js';
 import type { AlertSnapshot } from '../src/alerts/snapshot.js';
 import type { Alert } from '../src/alerts/store.js';
 import {
@@ -95,6 +96,23 @@ describe('alert message', () => {
     expect(allText(message)).toContain('JobSet/llm-pretrain in `ml-train`: 24 pods');
     expect(allText(message)).toContain('`gpu-0`, `gpu-1` and 22 more');
     expect(message.text).toBe('AL-12: 31 pods pending on gpu-east (team ml): 24 nodes cordoned');
+  });
+
+  it('words the blocking breakdown in full', () => {
+    const blocking = {
+      kind: 'cordoned',
+      summary: '2 nodes cordoned',
+      nodes: ['gpu-0', 'gpu-1'],
+      nodeCount: 2,
+      breakdown: [
+        { label: 'Ready', count: 1 },
+        { label: 'readiness unknown', count: 1 },
+      ],
+    };
+    const message = buildAlertMessage({ alert: alert({ snapshot: snapshot({ blocking }) }), nextEscalation: LEVEL_ONE, snoozeChoices: CHOICES });
+    expect(allText(message)).toContain('1 of them Ready');
+    expect(allText(message)).toContain('1 of them with readiness unknown');
+    expect(allText(message)).not.toContain('Ready: 1');
   });
 
   it('carries the alert id in every action', () => {
@@ -276,5 +294,18 @@ describe('Block Kit limit checks', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(truncate('abc', 4)).toBe('abc');
     expect(escapeMrkdwn('<@U1> & co')).toBe('&lt;@U1&gt; &amp; co');
+  });
+});
+
+describe('describeBreakdownEntry', () => {
+  it.each([
+    ['cordoned', 'NotReady', 2, '2 of them NotReady'],
+    ['tainted', 'example.com/nic=upgrading:NoSchedule', 1, '1 of them with taint example.com/nic=upgrading:NoSchedule'],
+    ['not_ready', 'False: KubeletNotReady', 3, '3 of them Ready=False (KubeletNotReady)'],
+    ['not_ready', 'Unknown', 1, '1 of them Ready=Unknown'],
+    ['not_ready', 'unreachable', 1, '1 of them unreachable'],
+    ['pressure', 'DiskPressure', 1, '1 of them with DiskPressure'],
+  ])('words a %s entry %s', (kind, label, count, expected) => {
+    expect(describeBreakdownEntry(kind, { label, count })).toBe(expected);
   });
 });

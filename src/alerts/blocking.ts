@@ -47,6 +47,31 @@ function names(list: NodeView[]): string[] {
   return list.map((node) => node.name).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
 
+/**
+ * Words one breakdown entry as a full phrase about the blocking nodes, such as "1 of them Ready" or
+ * "3 of them with taint example.com/nic=upgrading:NoSchedule". `kind` is the {@link BlockingNodes} kind
+ * whose builder made the label.
+ */
+export function describeBreakdownEntry(kind: string, entry: { label: string; count: number }): string {
+  const them = `${entry.count.toLocaleString('en-US')} of them`;
+  switch (kind) {
+    case 'cordoned':
+      return entry.label === 'readiness unknown' ? `${them} with readiness unknown` : `${them} ${entry.label}`;
+    case 'tainted':
+      return `${them} with taint ${entry.label}`;
+    case 'not_ready': {
+      // Labels are "STATUS: REASON", a bare STATUS, or "unreachable" for nodes tainted without a condition.
+      if (entry.label === 'unreachable') return `${them} unreachable`;
+      const [status, reason] = entry.label.split(': ', 2);
+      return `${them} Ready=${status}${reason ? ` (${reason})` : ''}`;
+    }
+    case 'pressure':
+      return `${them} with ${entry.label}`;
+    default:
+      return `${them}: ${entry.label}`;
+  }
+}
+
 function readinessLabel(node: NodeView): string {
   const status = readyStatus(node);
   if (status === 'True') return 'Ready';

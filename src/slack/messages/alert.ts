@@ -1,3 +1,4 @@
+import { describeBreakdownEntry } from '../../alerts/blocking.js';
 import { describeCause } from '../../alerts/cause.js';
 import { maintenanceSentence, summaryLine, type AlertSnapshot } from '../../alerts/snapshot.js';
 import { formatAlertId, type Alert } from '../../alerts/store.js';
@@ -111,7 +112,9 @@ function blockingSection(snapshot: AlertSnapshot): string | null {
   if (blocking.nodeCount === 0) return null;
   const lines = [`*Blocking nodes:* ${escapeMrkdwn(blocking.summary ?? plural(blocking.nodeCount, 'node'))}`];
   if (blocking.breakdown.length > 0) {
-    const parts = blocking.breakdown.map((entry) => `${escapeMrkdwn(truncate(entry.label, 100))}: ${entry.count}`);
+    const parts = blocking.breakdown.map((entry) =>
+      escapeMrkdwn(describeBreakdownEntry(blocking.kind, { label: truncate(entry.label, 100), count: entry.count })),
+    );
     lines.push(joinWithMore(parts, { maxItems: 8, maxChars: 600 }));
   }
   const names = blocking.nodes.map((name) => `\`${escapeMrkdwn(truncate(name, 80))}\``);
