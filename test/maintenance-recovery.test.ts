@@ -280,9 +280,23 @@ describe('recovery message size', () => {
     expect(posted.ok).toBe(true);
   });
 
-  it('groups the long tail largest cause first', () => {
+  it('groups the long tail by cause', () => {
     const groups = longTail([...Array.from({ length: 7 }, () => stuckNode(0)), stuckNode(1), stuckNode(2)]);
     expect(groups[0]!.nodes).toHaveLength(7);
     expect(groups[0]!.title).toBe('Check `gpu-allocatable` fails');
+  });
+
+  it('orders tail groups longest stuck first', () => {
+    // The down node is stuck longest but alone; the larger group got stuck later.
+    const down = { ...stuckNode(2), stateSince: at(T0, -3 * 3_600_000), failingSince: at(T0, -3 * 3_600_000) };
+    const groups = longTail([stuckNode(0), stuckNode(5), stuckNode(10), down]);
+    expect(groups.map((group) => group.title)).toEqual(['Down (not Ready)', 'Check `gpu-allocatable` fails']);
+    const since = groups[1]!.nodes.map((node) => node.failingSince);
+    expect(since).toEqual([...since].sort());
+  });
+
+  it('orders nodes within a group longest stuck first', () => {
+    const groups = longTail([stuckNode(10), stuckNode(0), stuckNode(5)]);
+    expect(groups[0]!.nodes.map((node) => node.node)).toEqual([stuckNode(0).node, stuckNode(5).node, stuckNode(10).node]);
   });
 });

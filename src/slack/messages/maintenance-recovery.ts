@@ -51,7 +51,10 @@ function groupOf(node: MaintenanceNode): { key: string; title: string } {
   return { key: `pending:${check}`, title: `Check \`${check}\` not passed yet` };
 }
 
-/** Groups the nodes not validated by cause, largest group first, each longest-stuck first. */
+/**
+ * Groups the nodes not validated by cause. Groups come in the order of their longest-stuck node, and nodes
+ * within a group longest-stuck first, so the tail reads oldest first across groups. Ties go to the larger group.
+ */
 export function longTail(nodes: readonly MaintenanceNode[]): TailGroup[] {
   const groups = new Map<string, TailGroup>();
   for (const node of nodes) {
@@ -64,7 +67,10 @@ export function longTail(nodes: readonly MaintenanceNode[]): TailGroup[] {
   for (const group of groups.values()) {
     group.nodes.sort((a, b) => stuckSince(a).localeCompare(stuckSince(b)) || a.node.localeCompare(b.node));
   }
-  return [...groups.values()].sort((a, b) => b.nodes.length - a.nodes.length || a.key.localeCompare(b.key));
+  const oldest = (group: TailGroup): string => stuckSince(group.nodes[0]!);
+  return [...groups.values()].sort(
+    (a, b) => oldest(a).localeCompare(oldest(b)) || b.nodes.length - a.nodes.length || a.key.localeCompare(b.key),
+  );
 }
 
 function evidenceOf(node: MaintenanceNode): string {
