@@ -11,6 +11,7 @@ import { syncConfiguredMaintenances } from './maintenance/lifecycle.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { createDispatchClient } from './slack/client.js';
 import { Dispatcher, type DispatcherOptions } from './slack/dispatcher.js';
+import { awaitStartStep, listenError, storeOpenError } from './start-steps.js';
 import { openStore, type Db } from './store/db.js';
 import { startNoticeIntake, type NoticeIntake } from './vendors/intake.js';
 
@@ -39,6 +40,11 @@ export interface EngineOptions {
   jobs?: ScheduledJob[];
   /** Pacing and retry settings of the outbox dispatcher; Slack's documented limits by default. */
   dispatcher?: Pick<DispatcherOptions, 'minIntervalMsPerChannel' | 'maxConcurrentCalls' | 'retryBaseMs' | 'maxRetryDelayMs'>;
+  /**
+   * Aborts the start-up: `startEngine` then stops what started, closes the store and rejects with a
+   * `StartAbortedError` (src/start-steps.ts). Checked until the parts have started; call `stop()` after that.
+   */
+  signal?: AbortSignal;
 }
 
 /** A running Pitstop: the fleet watch, the rules, the outbox dispatcher and the Slack app, wired together. */
@@ -76,7 +82,12 @@ function createParts(options: EngineOptions): Parts {
     name: cluster.name,
     kubeConfig: options.kubeConfigs?.get(cluster.name) ?? loadKubeConfig(cluster),
   }));
-  const db = openStore(config.store.path);
+  let db: Db;
+  try {
+    db = openStore(config.store.path);
+  } catch (error) {
+    throw storeOpenError(config.store.path, error);
+  }
   try {
     return createConnectedParts(options, db, clusters);
   } catch (error) {
@@ -119,23 +130,36 @@ function createConnectedParts(options: EngineOptions, db: Db, clusters: WatchedC
 /**
  * Syncs the configured maintenances, then starts the parts that connect: the fleet watch (waiting for its
  * first list), the dispatcher, the Slack app and the notice intake. Returns the stops, last started first.
- * On a failure it stops what started and closes the store.
+ * On a failure, or when `options.signal` aborts, it stops what started and closes the store.
  */
-async function startParts(parts: Parts): Promise<(() => Promise<void> | void)[]> {
+async function startParts(parts: Parts, options: EngineOptions): Promise<(() => Promise<void> | void)[]> {
   const { ctx, fleet, dispatcher, slack } = parts;
+  const { signal } = options;
   const stops: (() => Promise<void> | void)[] = [() => void ctx.db.close()];
   try {
     const synced = syncConfiguredMaintenances(ctx);
     ctx.log.info({ maintenances: synced }, 'configured maintenances synced');
     // Registered before start, because the watches keep retrying after a failed first sync.
     stops.unshift(() => fleet.stop());
-    await fleet.start();
+    await awaitStartStep(fleet.start(), signal, () => undefined);
     dispatcher.start();
     stops.unshift(() => dispatcher.stop());
-    await slack.start();
+    const slackPort = options.port ?? ctx.config.slack.port;
+    await awaitStartStep(
+      slack.start().catch((error: unknown) => Promise.reject(listenError('slack.port', slackPort, error))),
+      signal,
+      () => slack.stop(),
+    );
     stops.unshift(() => slack.stop());
-    if (ctx.config.notices.port !== undefined) {
-      const intake: NoticeIntake = await startNoticeIntake(ctx, { port: ctx.config.notices.port });
+    const noticePort = ctx.config.notices.port;
+    if (noticePort !== undefined) {
+      const intake: NoticeIntake = await awaitStartStep(
+        startNoticeIntake(ctx, { port: noticePort }).catch((error: unknown) =>
+          Promise.reject(listenError('notices.port', noticePort, error)),
+        ),
+        signal,
+        (late) => late.close(),
+      );
       stops.unshift(() => intake.close());
     }
   } catch (error) {
@@ -154,7 +178,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const manual = options.timers === 'manual';
   const parts = createParts(options);
   const { ctx, fleet, slack, dispatcher, scheduler, runner } = parts;
-  const stops = await startParts(parts);
+  const stops = await startParts(parts, options);
   // Stops run first to last: timers, then cron tasks, then the pass in progress, then the parts.
   stops.unshift(() => scheduler.stop(), () => runner.idle());
   if (!manual) stops.unshift(startTimers(options, fleet, runner, scheduler));

@@ -3,6 +3,7 @@ import { loadConfig, readSecrets, type Secrets } from '../config/load.js';
 import type { PitstopConfig } from '../config/schema.js';
 import { startEngine } from '../engine.js';
 import { createLogger } from '../log.js';
+import { StartAbortedError } from '../start-steps.js';
 import type { CliCommand } from './io.js';
 
 const USAGE = `usage: pitstop run [--config FILE] [--host ADDRESS]
@@ -44,17 +45,34 @@ function parseArguments(argv: string[], env: NodeJS.ProcessEnv): RunArguments | 
   return { file, ...(host !== undefined ? { host } : {}) };
 }
 
+/** Calls `onSignal` on the first SIGINT or SIGTERM, with the signal's name; the returned function removes the handlers. */
+function onStopSignal(onSignal: (signal: NodeJS.Signals) => void): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    remove();
+    onSignal(signal);
+  };
+  const remove = () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return remove;
+}
+
 /** Resolves on the first SIGINT or SIGTERM, with the signal's name. */
 function nextStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  return new Promise((resolve) => onStopSignal(resolve));
+}
+
+/**
+ * Ends the process shortly after an aborted start-up unless it ends by itself first. The engine is stopped
+ * and the store closed by then.
+ * NOTE: the fleet watch's wait for the first list keeps polling until its sync timeout (60 s by default)
+ * even after the watch stops, which would otherwise delay the exit by up to that long.
+ */
+function exitSoonIfStuck(): void {
+  setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
 }
 
 export const runCommand: CliCommand = async (argv, io) => {
@@ -77,13 +95,40 @@ export const runCommand: CliCommand = async (argv, io) => {
     return 1;
   }
   const log = createLogger(io.env.PITSTOP_LOG_LEVEL ?? 'info');
+  // Handled from the start, so a signal while a cluster's first list is pending stops cleanly as well.
+  const startup = new AbortController();
+  let stopSignal: NodeJS.Signals | undefined;
+  const removeStartupHandler = onStopSignal((signal) => {
+    stopSignal = signal;
+    log.info({ signal }, 'stopping during start-up');
+    startup.abort();
+  });
   let engine;
   try {
-    engine = await startEngine({ config, secrets, clock: systemClock, log, ...(parsed.host !== undefined ? { host: parsed.host } : {}) });
+    engine = await startEngine({
+      config,
+      secrets,
+      clock: systemClock,
+      log,
+      signal: startup.signal,
+      ...(parsed.host !== undefined ? { host: parsed.host } : {}),
+    });
   } catch (error) {
+    removeStartupHandler();
+    if (error instanceof StartAbortedError) {
+      log.info({ signal: stopSignal }, 'stopped during start-up');
+      exitSoonIfStuck();
+      return 0;
+    }
     log.error({ err: error }, 'start failed');
     io.stderr.write(`pitstop run: cannot start: ${(error as Error).message}\n`);
     return 1;
+  }
+  removeStartupHandler();
+  if (stopSignal !== undefined) {
+    // The signal came after the last start-up step, while the first rule pass ran.
+    await engine.stop();
+    return 0;
   }
   const signal = await nextStopSignal();
   log.info({ signal }, 'stopping');
