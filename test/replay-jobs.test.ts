@@ -71,7 +71,7 @@ describe('jobs on virtual time', () => {
   });
 
   it('runs the rules in a fixed order', () => {
-    expect(RULES.map((rule) => rule.name)).toEqual(['alerts', 'escalation', 'maintenances']);
+    expect(RULES.map((rule) => rule.name)).toEqual(['node-signals', 'alerts', 'escalation', 'maintenances']);
   });
 });
 

@@ -4,6 +4,7 @@ import type { PitstopConfig } from '../config/schema.js';
 import type { PitstopContext } from '../context.js';
 import { pollICalFeeds } from '../vendors/ical-feeds.js';
 import { escalateOverdueAlerts } from './escalation.js';
+import { reconcileNodeSignals } from './node-signals.js';
 import { reconcileMaintenances } from './maintenance.js';
 
 /** One step of a rule pass: derives what channels should show from state and enqueues the difference. */
@@ -17,6 +18,8 @@ export interface Rule {
  * pass enqueues nothing, so the engine may run passes as often as it likes.
  */
 export const RULES: readonly Rule[] = [
+  // First, so the maintenances that node signals create are linked and announced in the same pass.
+  { name: 'node-signals', run: reconcileNodeSignals },
   { name: 'alerts', run: reconcileAlerts },
   { name: 'escalation', run: escalateOverdueAlerts },
   { name: 'maintenances', run: reconcileMaintenances },

@@ -52,8 +52,13 @@ function eventIdentity(event: VendorEvent): string {
 }
 
 /** Events of the origin's previous snapshot that the new one no longer lists. */
-function endedEvents(ctx: PitstopContext, reading: NoticeReading, origin: string | undefined): VendorEvent[] {
-  if (origin === undefined || !SNAPSHOT_FORMATS.has(reading.format)) return [];
+function endedEvents(
+  ctx: PitstopContext,
+  reading: NoticeReading,
+  origin: string | undefined,
+  snapshot = SNAPSHOT_FORMATS.has(reading.format),
+): VendorEvent[] {
+  if (origin === undefined || !snapshot) return [];
   const previous = latestNoticeFrom(ctx.db, { vendor: reading.vendor, format: reading.format, origin });
   if (!previous) return [];
   if (previous.incarnation !== null && reading.incarnation !== undefined && reading.incarnation < previous.incarnation) {
@@ -113,10 +118,24 @@ function readParams(ctx: PitstopContext, document: string, params: IntakeParams)
 export function receiveNotice(ctx: PitstopContext, document: string, params: IntakeParams): IntakeResponse {
   const reading = readParams(ctx, document, params);
   if ('body' in reading) return reading;
+  return storeReading(ctx, document, reading, params);
+}
 
+/**
+ * Matches, stores and applies a notice already read, as {@link receiveNotice} does after reading. With
+ * `snapshot` true the reading is compared with the origin's previous notice of the same vendor and format,
+ * whatever its format, and the events it no longer lists are recorded as ended.
+ */
+export function storeReading(
+  ctx: PitstopContext,
+  document: string,
+  reading: NoticeReading,
+  params: IntakeParams,
+  options: { snapshot?: boolean } = {},
+): IntakeResponse {
   const match = matchNotice(reading, ctx.fleet, ctx.config);
   const stored = ctx.db.transaction(() => {
-    const ended = endedEvents(ctx, reading, originOf(params) ?? undefined);
+    const ended = endedEvents(ctx, reading, originOf(params) ?? undefined, options.snapshot);
     const maintenanceIds = applyNoticeToMaintenances(ctx, match.events);
     const matches: StoredEventMatch[] = match.events.map((entry, position) => ({
       position,

@@ -1,12 +1,21 @@
 import type { PitstopContext } from '../context.js';
 import { createMaintenance, MaintenanceInputError, runLifecycleCommand } from '../maintenance/lifecycle.js';
-import type { MaintenanceCluster, MaintenanceInput } from '../maintenance/model.js';
-import { findByExternalKey } from '../maintenance/store.js';
+import type { Maintenance, MaintenanceCluster, MaintenanceInput } from '../maintenance/model.js';
+import { findByExternalKey, updatePlan } from '../maintenance/store.js';
+import { recordTimeline } from '../store/outbox.js';
 import type { EventMatch } from './match.js';
 import type { EventKind, VendorEvent } from './types.js';
 
 /** Event kinds that take a node out of service, so a matched event of one becomes a maintenance. */
 const MAINTENANCE_EVENT_KINDS: ReadonlySet<EventKind> = new Set(['reboot', 'redeploy', 'migrate', 'retirement', 'stop']);
+
+/**
+ * Returns whether an event becomes a maintenance by its kind. An event of unknown kind that states its start
+ * is scheduled work on the node (GKE's `scheduled-maintenance-time` label names no kind), so it counts too.
+ */
+function takesNodesOut(event: VendorEvent): boolean {
+  return MAINTENANCE_EVENT_KINDS.has(event.kind) || (event.kind === 'unknown' && event.notBefore !== null);
+}
 
 /**
  * Window length assumed when a notice gives a start but neither an end nor an impact duration.
@@ -77,9 +86,12 @@ export function applyNoticeToMaintenances(ctx: PitstopContext, matches: EventMat
       if (existing) runLifecycleCommand(ctx, 'cancel', existing.id, `${event.vendor} notice`);
       return existing?.id ?? null;
     }
-    if (existing) return existing.id;
     const open = event.status === 'scheduled' || event.status === 'started';
-    if (!open || !MAINTENANCE_EVENT_KINDS.has(event.kind) || match.nodes.length === 0) return null;
+    if (existing) {
+      if (open) replanFromEvent(ctx, existing, match);
+      return existing.id;
+    }
+    if (!open || !takesNodesOut(event) || match.nodes.length === 0) return null;
     try {
       return createMaintenance(ctx, inputOf(match, ctx.clock.now()), {
         source: 'notice',
@@ -92,4 +104,53 @@ export function applyNoticeToMaintenances(ctx: PitstopContext, matches: EventMat
       return null;
     }
   });
+}
+
+/** Adds the matched nodes that are not yet in a cluster's node list; other scopes stay as they are. */
+function widenedClusters(clusters: MaintenanceCluster[], match: EventMatch): MaintenanceCluster[] {
+  const next = clusters.map((entry) => ({ cluster: entry.cluster, scope: { ...entry.scope } }));
+  for (const node of match.nodes) {
+    let entry = next.find((candidate) => candidate.cluster === node.cluster);
+    if (entry === undefined) {
+      entry = { cluster: node.cluster, scope: { nodes: [] } };
+      next.push(entry);
+    }
+    const names = entry.scope.nodes;
+    if (names !== undefined && !names.includes(node.node)) entry.scope.nodes = [...names, node.node];
+  }
+  return next;
+}
+
+/**
+ * Moves the window of a maintenance that has not started to the event's new start, and adds newly named
+ * nodes to its scope, so a vendor's reschedule or a growing event updates the maintenance it created.
+ * An event without a start leaves the window alone, because its window would be counted from now.
+ */
+function replanFromEvent(ctx: PitstopContext, existing: Maintenance, match: EventMatch): void {
+  if (existing.state !== 'scheduled' && existing.state !== 'announced') return;
+  const { event } = match;
+  const window = event.notBefore === null ? null : windowOf(event, ctx.clock.now());
+  const windowStart = window === null ? existing.windowStart : new Date(window.start).toISOString();
+  const windowEnd = window === null ? existing.windowEnd : new Date(window.end).toISOString();
+  const clusters = widenedClusters(existing.clusters, match);
+  const changed =
+    windowStart !== existing.windowStart ||
+    windowEnd !== existing.windowEnd ||
+    JSON.stringify(clusters) !== JSON.stringify(existing.clusters);
+  if (!changed || Date.parse(windowEnd) <= Date.parse(windowStart)) return;
+  const nodeCount = clusters.reduce((sum, entry) => sum + (entry.scope.nodes?.length ?? 0), 0);
+  const title = titleOf(event, nodeCount);
+  updatePlan(ctx.db, { ...existing, title, windowStart, windowEnd, clusters }, ctx.clock.now());
+  recordTimeline(
+    ctx.db,
+    {
+      subjectType: 'maintenance',
+      subjectId: existing.id,
+      actor: `${event.vendor} notice`,
+      action: 'plan_updated',
+      detail: { windowStart, windowEnd, clusters },
+    },
+    ctx.clock.now(),
+  );
+  ctx.log.info({ maintenance: existing.id, vendor: event.vendor, event: event.eventId, windowStart, windowEnd }, 'maintenance updated from notice');
 }
