@@ -1,7 +1,7 @@
 import { formatAlertId } from '../alerts/store.js';
 import type { SlackStandIn } from '../standins/slack-api.js';
 import { sendBlockAction, sendSlashCommand, type InteractionResponse } from '../standins/slack-interactions.js';
-import { renderChannels } from '../standins/slack-render.js';
+import { contentLines, plainText, renderChannels } from '../standins/slack-render.js';
 import type { ScenarioReplay } from './runner.js';
 import type { ScenarioStep } from './scenario.js';
 import { findClickTarget, selectAlert, StepTargetError } from './targets.js';
@@ -75,15 +75,26 @@ export async function sendCommand(replay: ScenarioReplay, step: CommandStep): Pr
     responseUrl: slack.issueResponseUrl({ channel: step.channel, user: step.user }),
   });
   checkAccepted(response, step.command);
-  const reply = replyText(response);
-  return `${slack.userName(step.user) ?? step.user} typed "${step.command} ${text}" in #${slack.channelName(step.channel)}${reply ? `: ${reply}` : ''}`;
+  const reply = replyLines(slack, response);
+  const typed = `${slack.userName(step.user) ?? step.user} typed "${step.command} ${text}" in #${slack.channelName(step.channel)}`;
+  return reply.length === 0 ? typed : [`${typed}, reply:`, ...reply].join('\n');
 }
 
-/** Returns the first line of a command's immediate response, when Bolt's ack carried text. */
-function replyText(response: InteractionResponse): string {
-  const json = response.json as { text?: unknown } | undefined;
-  if (json && typeof json.text === 'string') return json.text.split('\n')[0]!.slice(0, 160);
-  return response.body.trim().split('\n')[0]!.slice(0, 160);
+/**
+ * Renders the whole immediate response of a command, when Bolt's ack carried one, as the channel renderer
+ * shows a message: dates, mentions and links become plain text. A reply sent later through response_url is
+ * not part of the ack and so is not shown here.
+ */
+function replyLines(slack: SlackStandIn, response: InteractionResponse): string[] {
+  const json = response.json as { text?: unknown; blocks?: unknown } | undefined;
+  let lines: string[];
+  if (json && typeof json.text === 'string') {
+    lines = contentLines(slack, { text: json.text, ...(Array.isArray(json.blocks) ? { blocks: json.blocks } : {}) });
+  } else {
+    lines = plainText(slack, response.body.trim()).split('\n');
+  }
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+  return lines;
 }
 
 /** Renders what a channel shows now, as the replay prints it. `expect` steps search this text. */

@@ -59,11 +59,16 @@ function formatTime(time: Date): string {
   return time.toISOString().slice(0, 16).replace('T', ' ');
 }
 
-/** Formats the timeline line of a step: time, cluster, what happened and why. */
+/**
+ * Formats the timeline entry of a step: time, cluster, what happened and why. Lines after the first line of
+ * the detail, such as a command's reply, are indented below it.
+ */
 export function formatStep(record: StepRecord): string {
   const cluster = record.cluster ? ` ${record.cluster}` : '';
   const note = record.note ? ` (${record.note})` : '';
-  const lines = [`${formatTime(record.at)}Z${cluster}  ${record.detail}${note}`];
+  const [first = '', ...rest] = record.detail.split('\n');
+  const lines = [`${formatTime(record.at)}Z${cluster}  ${first}${note}`];
+  for (const line of rest) lines.push(`      ${line}`);
   for (const warning of record.warnings) lines.push(`    warning: ${warning}`);
   return lines.join('\n');
 }

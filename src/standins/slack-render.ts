@@ -67,7 +67,8 @@ function renderEphemeral(standIn: SlackStandIn, ephemeral: StandInEphemeral): st
   return [head, ...contentLines(standIn, ephemeral).map((line) => `${INDENT}${INDENT}${line}`)];
 }
 
-function contentLines(standIn: SlackStandIn, content: { text: string; blocks?: unknown[] }): string[] {
+/** Renders a message's blocks, or its mrkdwn text when it has none, as plain-text lines without indentation. */
+export function contentLines(standIn: SlackStandIn, content: { text: string; blocks?: unknown[] }): string[] {
   if (!content.blocks || content.blocks.length === 0) return plainText(standIn, content.text).split('\n');
   return content.blocks.flatMap((block) => (isObject(block) ? blockLines(standIn, block) : []));
 }
