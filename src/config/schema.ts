@@ -17,8 +17,9 @@ const DURATION = /^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/i;
 
 /**
  * Converts a duration such as `1h30m`, `1.5h` or `4H` to milliseconds (rounded to whole milliseconds). Units
- * are ms, s, m (minutes), h, d and w, in any case. Throws naming the value when the text is not a duration
- * or when it is longer than {@link MAX_DURATION_MS}.
+ * are ms, s, m (minutes), h, d and w, in any case. Throws naming the value when the text is not a duration.
+ * It sets no upper bound, so callers apply their own: {@link durationSchema} caps config values at
+ * {@link MAX_DURATION_MS}, and the result is Infinity for digits past the float range.
  */
 export function parseDuration(text: string): number {
   const trimmed = text.trim();
@@ -28,9 +29,6 @@ export function parseDuration(text: string): number {
   let total = 0;
   for (const match of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gi)) {
     total += Number(match[1]) * (UNIT_MS[match[2]!.toLowerCase()] ?? 0);
-  }
-  if (total > MAX_DURATION_MS) {
-    throw new Error(`duration "${text}" is longer than the maximum of 365d: use a shorter value, such as 30d`);
   }
   return Math.round(total);
 }
@@ -44,10 +42,11 @@ export const durationSchema = z.string().superRefine((text, ctx) => {
     ctx.addIssue({ code: 'custom', message: 'expected a duration such as 90s, 10m, 1h30m or 2d' });
     return;
   }
-  try {
-    parseDuration(text);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  if (parseDuration(text) > MAX_DURATION_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `duration "${text}" is longer than the maximum of 365d: use a shorter value, such as 30d`,
+    });
   }
 });
 
