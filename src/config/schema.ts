@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { configRuleIssues } from './rules.js';
 
-/** Longest duration the config accepts: a year. A longer value is almost always a typo of the unit. */
+/** Maximum duration the config accepts: a year. A longer value is almost always a typo of the unit. */
 export const MAX_DURATION_MS = 365 * 86_400_000;
 
 const UNIT_MS: Record<string, number> = {
@@ -111,7 +111,7 @@ export const alertingSchema = z
   })
   .strict();
 
-/** Which nodes of a cluster a maintenance covers; load.ts checks the combination with `compileScope`. */
+/** The nodes of a cluster that a maintenance covers; load.ts checks the combination with `compileScope`. */
 export const scopeSchema = z
   .object({
     all: z.boolean().optional(),
