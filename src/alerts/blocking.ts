@@ -137,11 +137,21 @@ function expectedAmount(node: NodeView, resource: string): number {
   return 0;
 }
 
+/**
+ * Tells whether a node's allocatable below its capacity means a device is missing. The kubelet reserves
+ * part of cpu, memory, ephemeral-storage and hugepages for the system, so for those a shortfall is normal;
+ * an extended resource such as `nvidia.com/gpu` is advertised whole by its device plugin.
+ */
+function isDeviceResource(resource: string): boolean {
+  return resource.includes('/');
+}
+
 function allocatableShortNodes(fleet: NodeView[], resource: string): BlockingNodes {
   const usable = fleet.filter((node) => readyStatus(node) === 'True' && !isCordoned(node));
   const short: NodeView[] = [];
   let zero = 0;
   for (const node of usable) {
+    if (!isDeviceResource(resource)) break;
     const expected = expectedAmount(node, resource);
     const allocatable = parseQuantity(node.allocatable?.[resource] ?? '0');
     if (expected > 0 && allocatable < expected) {
@@ -160,7 +170,9 @@ function allocatableShortNodes(fleet: NodeView[], resource: string): BlockingNod
   const summary =
     zero === short.length
       ? `${nodes(short.length)} Ready with 0 allocatable ${resource}`
-      : `${nodes(short.length)} Ready with less allocatable ${resource} than capacity (${zero} at 0)`;
+      : zero === 0
+        ? `${nodes(short.length)} Ready with less allocatable ${resource} than capacity`
+        : `${nodes(short.length)} Ready with less allocatable ${resource} than capacity (${zero} at 0)`;
   return { kind: 'allocatable_missing', summary, nodes: names(short), breakdown: [] };
 }
 
