@@ -67,9 +67,8 @@ function nextStopSignal(): Promise<NodeJS.Signals> {
 
 /**
  * Ends the process shortly after an aborted start-up unless it ends by itself first. The engine is stopped
- * and the store closed by then.
- * NOTE: the fleet watch's wait for the first list keeps polling until its sync timeout (60 s by default)
- * even after the watch stops, which would otherwise delay the exit by up to that long.
+ * and the store closed by then; the timer only guards against a request of a client library that does not
+ * honour the stop.
  */
 function exitSoonIfStuck(): void {
   setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();

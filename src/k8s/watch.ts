@@ -221,6 +221,8 @@ class FleetWatchImpl implements FleetWatch {
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly log: Logger;
   private readonly syncTimeoutMs: number;
+  /** Set by stop(), so a start() still waiting for the first lists gives up at once. */
+  private stopped = false;
   private readonly coalesceMs: number;
   private readonly pageSize: number;
 
@@ -260,8 +262,10 @@ class FleetWatchImpl implements FleetWatch {
       this.log.info({ cluster: watch.cluster.name }, 'starting cluster watches');
       for (const reflector of watch.reflectors) reflector.start();
     }
+    this.stopped = false;
     const deadline = Date.now() + this.syncTimeoutMs;
     while (![...this.byName.values()].every((watch) => watch.synced())) {
+      if (this.stopped) throw new Error('the fleet watch was stopped before every cluster finished its first list');
       if (Date.now() >= deadline) throw this.syncTimeoutError();
       await new Promise((resolve) => setTimeout(resolve, Math.min(50, Math.max(1, deadline - Date.now()))));
     }
@@ -280,6 +284,7 @@ class FleetWatchImpl implements FleetWatch {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await Promise.all([...this.byName.values()].flatMap((watch) => watch.reflectors.map((reflector) => reflector.stop())));
     this.flush();
   }
