@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
 import { CallFailure, type DeliveryContext, type DispatcherStats, deliver, UndeliverableRow } from './deliver.js';
+import { type LeaseHolder, type LeaseState, OutboxLease } from './outbox-lease.js';
 import { type OutboxRow, OutboxRows } from './outbox-rows.js';
 import { classifySlackError } from './slack-errors.js';
 
@@ -30,6 +31,11 @@ export interface DispatcherOptions {
   pollIntervalMs?: number;
   /** Attempts an ephemeral gets before it is marked dead; default 5, because a late ephemeral is noise. */
   ephemeralAttempts?: number;
+  /**
+   * Wall-clock lifetime of the outbox lease; default 30000 ms. A call starts only while at least half of it
+   * remains, so the client's request timeout must be shorter than half (the default client's is 10 s).
+   */
+  leaseTtlMs?: number;
 }
 
 interface Lane {
@@ -47,15 +53,24 @@ interface Lane {
  *
  * Every post carries `metadata: { event_type: 'pitstop_message', event_payload: { key } }`. A post that may
  * have reached Slack before a crash or a lost response is looked up by that key before it is posted again.
+ *
+ * One dispatcher per store delivers: it holds the store's {@link OutboxLease}. A second one started on the
+ * same file waits and takes over when the first stops.
  */
 export class Dispatcher {
   readonly stats: DispatcherStats = { posted: 0, updated: 0, coalesced: 0, unchanged: 0, recovered: 0, ephemeral: 0, retried: 0, dead: 0 };
   private readonly rows: OutboxRows;
+  private readonly lease: OutboxLease;
+  private readonly leaseTtlMs: number;
+  /** Owner of the lease this dispatcher waits for; undefined while it delivers. The wait is logged once per owner. */
+  private waitingFor: string | undefined;
   private readonly log: Logger;
   private readonly lanes = new Map<string, Lane>();
   /** performance.now() before which a failed row is not retried. */
   private readonly retryAt = new Map<number, number>();
   private readonly tasks = new Set<Promise<void>>();
+  /** Deliveries in progress, so that recovering in-flight rows skips the rows they claimed. */
+  private readonly deliveries = new Set<DeliveryContext>();
   private readonly strandedNoted = new Set<number>();
   private drainWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private running = false;
@@ -69,31 +84,43 @@ export class Dispatcher {
 
   constructor(private readonly options: DispatcherOptions) {
     this.rows = new OutboxRows(options.db);
+    this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
+    this.lease = new OutboxLease(options.db, this.leaseTtlMs);
     this.log = options.log.child({ component: 'dispatcher' });
   }
 
-  /** Recovers rows left in flight by a previous run, then starts delivering. */
+  /**
+   * Takes the outbox lease, recovers rows left in flight by a previous run, then starts delivering. While
+   * another dispatcher holds the lease, it waits and tries again at every poll.
+   */
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.recoverInflight();
     this.pollTimer = setInterval(() => {
+      if (!this.keepLease()) return;
       this.noteStranded();
       this.pump(true);
     }, this.options.pollIntervalMs ?? 1000);
     this.pollTimer.unref();
     this.log.info('dispatcher started');
+    if (!this.keepLease()) return;
     this.noteStranded();
     this.pump(true);
   }
 
-  /** Stops taking rows and waits for the calls in flight; pending drain() calls reject. */
+  /** Stops taking rows, waits for the calls in flight and releases the lease; pending drain() calls reject. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.lease.abandon();
     clearTimeout(this.timer);
     clearInterval(this.pollTimer);
     await Promise.allSettled([...this.tasks]);
+    try {
+      if (this.options.db.open) this.lease.release();
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not release the outbox lease; it expires by itself');
+    }
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const waiter of waiters) waiter.reject(new Error('dispatcher stopped before the outbox drained'));
@@ -118,8 +145,52 @@ export class Dispatcher {
     });
   }
 
+  /**
+   * Takes or renews the lease when it runs low; returns whether this dispatcher may deliver. On taking the
+   * lease it recovers the rows that a previous holder left in flight.
+   */
+  private keepLease(): boolean {
+    if (!this.running) return false;
+    let state: LeaseState;
+    try {
+      state = this.lease.keep();
+    } catch (error) {
+      this.log.error({ err: error }, 'reading the outbox lease failed; trying again at the next poll');
+      return this.lease.holds(this.leaseTtlMs / 2);
+    }
+    if (state.kind === 'waiting') {
+      this.noteWaiting(state.holder, state.lost);
+      return false;
+    }
+    if (state.kind === 'taken') {
+      if (this.waitingFor !== undefined) this.log.info('took over the outbox lease; delivering');
+      if (state.previous === 'lapsed') this.log.warn('the outbox lease expired before it was renewed, because the event loop was blocked; took it again');
+      this.waitingFor = undefined;
+      this.recoverInflight();
+    }
+    return true;
+  }
+
+  private noteWaiting(holder: LeaseHolder, lost: boolean): void {
+    if (this.waitingFor === holder.owner) return;
+    this.waitingFor = holder.owner;
+    const where = { holderPid: holder.pid, holderHost: holder.host, expiresAt: new Date(holder.expiresAt).toISOString() };
+    if (lost) {
+      this.log.error(where, 'another dispatcher took over the outbox lease; this one stopped delivering');
+      return;
+    }
+    this.log.warn(
+      where,
+      `another dispatcher (pid ${holder.pid} on ${holder.host}) delivers from this store; ` +
+        'this one waits and takes over when it stops. Stop one of them unless a standby is intended',
+    );
+  }
+
+  /** Returns rows left in flight to pending, except those that this dispatcher's own calls still hold. */
   private recoverInflight(): void {
+    const own = new Set([...this.deliveries].map((delivery) => delivery.claimed?.id));
     for (const row of this.rows.inflight()) {
+      if (own.has(row.id)) continue;
       if (row.kind === 'ephemeral') {
         this.markDead(row, 'in flight when the dispatcher stopped; not sent again because Slack cannot tell whether it arrived');
         continue;
@@ -135,8 +206,9 @@ export class Dispatcher {
    * which lanes have pending rows; only enqueues (wake, poll) add lanes, so completions skip that read.
    */
   private pump(refreshLanes = false): void {
-    if (!this.running) return;
+    if (!this.running || this.waitingFor !== undefined) return;
     clearTimeout(this.timer);
+    if (!this.keepLease()) return;
     const nowIso = this.options.clock.now().toISOString();
     const now = performance.now();
     let nextLookAt = Number.POSITIVE_INFINITY;
@@ -151,7 +223,7 @@ export class Dispatcher {
         pending += 1;
         const readyAt = Math.max(lane.nextCallAt, lane.blockedUntil, this.retryAt.get(head.id) ?? 0);
         if (readyAt > now) nextLookAt = Math.min(nextLookAt, readyAt);
-        else if (this.active < (this.options.maxConcurrentCalls ?? 4)) this.launch(lane, head.id);
+        else if (this.active < (this.options.maxConcurrentCalls ?? 4) && this.lease.holds(this.leaseTtlMs / 2)) this.launch(lane, head.id);
       }
     } catch (error) {
       this.log.error({ err: error }, 'reading the outbox failed; trying again at the next poll');
@@ -241,11 +313,14 @@ export class Dispatcher {
         lane.nextCallAt = performance.now() + interval;
       },
     };
+    this.deliveries.add(ctx);
     try {
       await deliver(row, ctx);
       this.retryAt.delete(row.id);
     } catch (error) {
       this.settleFailure(lane, ctx.claimed ?? row, error);
+    } finally {
+      this.deliveries.delete(ctx);
     }
   }
 

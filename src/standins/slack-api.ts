@@ -48,13 +48,15 @@ export interface SlackCall {
  * A failure to inject into the next calls of a method. `error`, `status` and `rateLimited` respond before
  * the call takes effect. `dropResponse` applies the call and then closes the connection without a
  * response, so the client cannot tell whether the post arrived. `holdResponse` applies it and never responds.
+ * `delayMs` waits that long before it applies the call and responds, as a slow network would.
  */
 export type StandInFault =
   | { error: string }
   | { status: number }
   | { rateLimited: number }
   | { dropResponse: true }
-  | { holdResponse: true };
+  | { holdResponse: true }
+  | { delayMs: number };
 
 export interface SlackStandIn {
   /** The Web API root to pass as `slackApiUrl`, ending in `/api/`. */
@@ -290,6 +292,7 @@ class StandInServer implements SlackStandIn {
     const authError = this.authenticate(request, args);
     if (authError) return send(response, 200, { ok: false, error: authError });
     const fault = this.faults.get(method)?.shift();
+    if (fault && 'delayMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault && 'error' in fault) return send(response, 200, { ok: false, error: fault.error });
     if (fault && 'status' in fault) return send(response, fault.status, { ok: false, error: `http_${fault.status}` });
     if (fault && 'rateLimited' in fault) return sendRateLimited(response, fault.rateLimited);
