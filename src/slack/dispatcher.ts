@@ -66,6 +66,9 @@ export class Dispatcher {
   private waitingFor: string | undefined;
   private readonly log: Logger;
   private readonly lanes = new Map<string, Lane>();
+  /** performance.now() until which a rejected token pauses every lane, and the pauses in a row so far. */
+  private pausedUntil = 0;
+  private pauses = 0;
   /** performance.now() before which a failed row is not retried. */
   private readonly retryAt = new Map<number, number>();
   private readonly tasks = new Set<Promise<void>>();
@@ -221,7 +224,7 @@ export class Dispatcher {
         const head = this.rows.laneHead(key, nowIso);
         if (!head) continue;
         pending += 1;
-        const readyAt = Math.max(lane.nextCallAt, lane.blockedUntil, this.retryAt.get(head.id) ?? 0);
+        const readyAt = Math.max(lane.nextCallAt, lane.blockedUntil, this.pausedUntil, this.retryAt.get(head.id) ?? 0);
         if (readyAt > now) nextLookAt = Math.min(nextLookAt, readyAt);
         else if (this.active < (this.options.maxConcurrentCalls ?? 4) && this.lease.holds(this.leaseTtlMs / 2)) this.launch(lane, head.id);
       }
@@ -317,6 +320,7 @@ export class Dispatcher {
     try {
       await deliver(row, ctx);
       this.retryAt.delete(row.id);
+      this.resumeDelivery();
     } catch (error) {
       this.settleFailure(lane, ctx.claimed ?? row, error);
     } finally {
@@ -345,6 +349,10 @@ export class Dispatcher {
       this.markDead(row, failure.description);
       return;
     }
+    if (failure.pausesDelivery) {
+      this.pauseDelivery(row, failure.description);
+      return;
+    }
     const now = performance.now();
     const delay = failure.retryAfterMs ?? this.backoff(attempt);
     if (failure.retryAfterMs !== undefined) lane.blockedUntil = now + failure.retryAfterMs;
@@ -355,6 +363,33 @@ export class Dispatcher {
       { outboxId: row.id, messageKey: row.messageKey, channel: row.channel, kind: row.kind, attempt, retryInMs: Math.round(delay), error: failure.description },
       `Slack call for ${row.kind} ${row.messageKey} failed; retrying`,
     );
+  }
+
+  /**
+   * Returns the row to pending and pauses every lane, because a rejected token fails every call alike. The
+   * pause grows like a row's backoff and ends at the first call that succeeds. Logged once per pause.
+   */
+  private pauseDelivery(row: OutboxRow, reason: string): void {
+    this.rows.markRetry(row.id, reason, false);
+    this.stats.retried += 1;
+    const now = performance.now();
+    if (now < this.pausedUntil) return;
+    this.pauses += 1;
+    const delay = this.backoff(this.pauses);
+    this.pausedUntil = now + delay;
+    this.log.error(
+      { outboxId: row.id, messageKey: row.messageKey, channel: row.channel, pauses: this.pauses, retryInMs: Math.round(delay), error: reason },
+      `Slack rejected the bot token (${reason}); delivery to every channel is paused and tried again in ` +
+        `${Math.ceil(delay / 1000)} s. No row is dropped. Replace SLACK_BOT_TOKEN or reinstall the Slack app`,
+    );
+  }
+
+  /** Ends a token pause after a call succeeded. */
+  private resumeDelivery(): void {
+    if (this.pauses === 0) return;
+    this.pauses = 0;
+    this.pausedUntil = 0;
+    this.log.info('Slack accepted the bot token again; delivery resumed');
   }
 
   /** Returns a row to pending after a database error or a bug (a post as uncertain), so a later attempt can finish it. */

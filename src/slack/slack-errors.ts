@@ -7,6 +7,8 @@ export interface CallFailureKind {
   uncertain: boolean;
   /** Delay Slack asked for with Retry-After. */
   retryAfterMs?: number;
+  /** Slack rejected the token, so every call fails alike until someone fixes it: pause all delivery, keep the rows. */
+  pausesDelivery?: boolean;
   /** Error name and detail for `last_error` and the log, such as `invalid_blocks: must be less than 3001 …`. */
   description: string;
 }
@@ -20,6 +22,12 @@ const RETRYABLE_ERRORS = new Set([
   'request_timeout',
   'service_unavailable',
 ]);
+
+/**
+ * Token errors from Slack's list of errors that every Web API method can return. They are not about the
+ * row: every call fails the same way until the token is replaced or the app is reinstalled.
+ */
+const TOKEN_ERRORS = new Set(['not_authed', 'invalid_auth', 'account_inactive', 'token_revoked', 'token_expired']);
 
 /** Errors Slack documents as "it's possible some aspect of the operation succeeded". */
 const MAYBE_APPLIED_ERRORS = new Set(['internal_error', 'fatal_error']);
@@ -47,6 +55,7 @@ export function classifySlackError(error: unknown): CallFailureKind {
     case ErrorCode.PlatformError: {
       const name = failure.data?.error ?? 'unknown_error';
       const detail = failure.data?.errors?.length ? `: ${failure.data.errors.join('; ')}` : '';
+      if (TOKEN_ERRORS.has(name)) return { retryable: true, uncertain: false, pausesDelivery: true, description: `${name}${detail}` };
       return { retryable: RETRYABLE_ERRORS.has(name), uncertain: MAYBE_APPLIED_ERRORS.has(name), description: `${name}${detail}` };
     }
     case ErrorCode.RequestError: {
