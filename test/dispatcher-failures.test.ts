@@ -102,4 +102,61 @@ describe('Dispatcher failures', () => {
     expect(paused[0]?.msg).toContain('token_revoked');
     expect(lines.some((line) => line.msg === 'Slack accepted the bot token again; delivery resumed')).toBe(true);
   });
+
+  it('posts the newest edit of a rejected post', async () => {
+    await startStandIn();
+    standIn.failNext('chat.postMessage', { error: 'invalid_arguments' });
+    add({ kind: 'post', messageKey: 'mx:MX-1', channel: 'C0EAST', payload: { text: 'v1' } });
+    const instance = dispatcher();
+    instance.start();
+    await instance.drain();
+    expect(states()).toEqual(['dead']);
+
+    add({ kind: 'update', messageKey: 'mx:MX-1', channel: 'C0EAST', payload: { text: 'v2' } });
+    add({ kind: 'update', messageKey: 'mx:MX-1', channel: 'C0EAST', payload: { text: 'v3' } });
+    add({ kind: 'reply', messageKey: 'mx:MX-1:r', channel: 'C0EAST', threadKey: 'mx:MX-1', payload: { text: 'started' } });
+    instance.wake();
+    await instance.drain();
+
+    const [message] = standIn.messages('C0EAST');
+    expect(message?.text).toBe('v3');
+    expect(standIn.thread('C0EAST', message!.ts).map((reply) => reply.text)).toEqual(['started']);
+    expect(states()).toEqual(['dead', 'superseded', 'sent', 'sent']);
+  });
+
+  it('kills rows waiting on a missing channel', async () => {
+    await startStandIn();
+    const { log, lines } = captureLog();
+    add({ kind: 'post', messageKey: 'alert:1', channel: 'C0GONE', payload: { text: 'alert 1' } });
+    for (let i = 0; i < 3; i += 1) add({ kind: 'update', messageKey: 'alert:1', channel: 'C0GONE', payload: { text: `alert 1 v${i}` } });
+    add({ kind: 'reply', messageKey: 'alert:1:r', channel: 'C0GONE', threadKey: 'alert:1', payload: { text: 'acknowledged' } });
+    add({ kind: 'post', messageKey: 'alert:2', channel: 'C0WEST', payload: { text: 'alert 2' } });
+    const instance = dispatcher({ log });
+    instance.start();
+    await instance.drain();
+
+    expect(states()).toEqual(['dead', 'dead', 'dead', 'dead', 'dead', 'sent']);
+    expect(calls('chat.postMessage')).toBe(2);
+    expect(standIn.messages('C0WEST').map((message) => message.text)).toEqual(['alert 2']);
+    const summary = lines.filter((line) => line.level === 50 && line.msg.includes('the message they edit or reply to was not posted'));
+    expect(summary).toHaveLength(1);
+    expect(summary[0]?.msg).toContain('channel_not_found');
+    expect(instance.stats.dead).toBe(5);
+  });
+
+  it('logs rows waiting for a message once', async () => {
+    await startStandIn();
+    const { log, lines } = captureLog();
+    for (let i = 0; i < 5; i += 1) add({ kind: 'update', messageKey: 'alert:9', channel: 'C0EAST', payload: { text: `v${i}` } });
+    const instance = dispatcher({ log });
+    instance.start();
+    await instance.drain();
+    instance.wake();
+    await instance.drain();
+
+    const waiting = lines.filter((line) => line.msg.includes('wait for message alert:9'));
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]?.msg).toContain('5 outbox row(s)');
+    expect(states()).toEqual(['pending', 'pending', 'pending', 'pending', 'pending']);
+  });
 });

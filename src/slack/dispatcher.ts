@@ -6,6 +6,7 @@ import { CallFailure, type DeliveryContext, type DispatcherStats, deliver, Undel
 import { type LeaseHolder, type LeaseState, OutboxLease } from './outbox-lease.js';
 import { type OutboxRow, OutboxRows } from './outbox-rows.js';
 import { classifySlackError } from './slack-errors.js';
+import { settleStranded } from './stranded.js';
 
 export type { DispatcherStats } from './deliver.js';
 
@@ -37,6 +38,9 @@ export interface DispatcherOptions {
    */
   leaseTtlMs?: number;
 }
+
+/** Polls between two checks for stranded rows when nothing woke the dispatcher. */
+const STRANDED_CHECK_POLLS = 10;
 
 interface Lane {
   busy: boolean;
@@ -74,7 +78,11 @@ export class Dispatcher {
   private readonly tasks = new Set<Promise<void>>();
   /** Deliveries in progress, so that recovering in-flight rows skips the rows they claimed. */
   private readonly deliveries = new Set<DeliveryContext>();
-  private readonly strandedNoted = new Set<number>();
+  /** Messages whose waiting rows were logged, so each is logged once. */
+  private readonly strandedNoted = new Set<string>();
+  /** True when rows may have become stranded since the last check: after a start, a wake, a dead row or a while. */
+  private strandedCheckDue = true;
+  private polls = 0;
   private drainWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private running = false;
   private active = 0;
@@ -101,13 +109,13 @@ export class Dispatcher {
     this.running = true;
     this.pollTimer = setInterval(() => {
       if (!this.keepLease()) return;
-      this.noteStranded();
+      this.polls += 1;
+      if (this.polls % STRANDED_CHECK_POLLS === 0) this.strandedCheckDue = true;
       this.pump(true);
     }, this.options.pollIntervalMs ?? 1000);
     this.pollTimer.unref();
     this.log.info('dispatcher started');
     if (!this.keepLease()) return;
-    this.noteStranded();
     this.pump(true);
   }
 
@@ -132,6 +140,7 @@ export class Dispatcher {
 
   /** Tells the dispatcher that rows were enqueued, so it reads the outbox now instead of at the next poll. */
   wake(): void {
+    this.strandedCheckDue = true;
     this.schedulePump(true);
   }
 
@@ -232,24 +241,29 @@ export class Dispatcher {
       this.log.error({ err: error }, 'reading the outbox failed; trying again at the next poll');
       return;
     }
-    if (pending === 0 && this.active === 0) this.resolveDrain();
+    if (pending === 0 && this.active === 0) {
+      if (this.strandedCheckDue && this.settleStranded()) {
+        this.schedulePump(true);
+        return;
+      }
+      this.resolveDrain();
+    }
     if (nextLookAt < Number.POSITIVE_INFINITY) this.timer = setTimeout(() => this.pump(), nextLookAt - now);
   }
 
-  /** Logs, once per row, rows that wait for a message nothing is going to post. */
-  private noteStranded(): void {
-    if (!this.running) return;
+  /**
+   * Settles rows that wait for a message no pending post creates (see {@link settleStranded}). Returns true
+   * when it revived a post, which the next pump delivers.
+   */
+  private settleStranded(): boolean {
+    this.strandedCheckDue = false;
     try {
-      for (const row of this.rows.stranded(this.options.clock.now().toISOString())) {
-        if (this.strandedNoted.has(row.id)) continue;
-        this.strandedNoted.add(row.id);
-        this.log.warn(
-          { outboxId: row.id, messageKey: row.messageKey, kind: row.kind, awaited: row.awaited },
-          `${row.kind} ${row.messageKey} waits for message ${row.awaited}, which has no post pending; it is sent once that message is posted`,
-        );
-      }
+      const outcome = settleStranded(this.rows, this.options.clock.now().toISOString(), this.log, this.strandedNoted);
+      this.stats.dead += outcome.dead;
+      return outcome.revived > 0;
     } catch (error) {
       this.log.error({ err: error }, 'reading the outbox for waiting rows failed');
+      return false;
     }
   }
 
@@ -405,6 +419,7 @@ export class Dispatcher {
 
   private markDead(row: OutboxRow, reason: string): void {
     this.rows.markDead(row.id, reason);
+    this.strandedCheckDue = true;
     this.retryAt.delete(row.id);
     this.stats.dead += 1;
     this.log.error(

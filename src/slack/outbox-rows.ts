@@ -98,11 +98,27 @@ interface RawLaneHead {
   channel: string;
 }
 
+/** A row that waits for message `awaited`, which no pending or in-flight post will create. */
+export interface StrandedRow {
+  id: number;
+  kind: OutboxItem['kind'];
+  messageKey: string;
+  awaited: string;
+}
+
 interface RawStrandedRow {
   id: number;
   kind: OutboxItem['kind'];
   message_key: string;
   awaited: string;
+}
+
+/** The newest post or reply row of a message: what decides whether the message can still be posted. */
+export interface LastPost {
+  kind: 'post' | 'reply';
+  state: OutboxState;
+  threadKey: string | null;
+  lastError: string | null;
 }
 
 /** Lanes that have pending rows; the expression matches the `outbox_lane` index, so this reads the index only. */
@@ -166,9 +182,32 @@ export class OutboxRows {
   }
 
   /** Returns due rows that wait for a message which has no post pending or in flight, so nothing will post it. */
-  stranded(nowIso: string): { id: number; kind: OutboxItem['kind']; messageKey: string; awaited: string }[] {
+  stranded(nowIso: string): StrandedRow[] {
     const raws = this.statement<[string], RawStrandedRow>(STRANDED_SQL).all(nowIso);
     return raws.map((raw) => ({ id: raw.id, kind: raw.kind, messageKey: raw.message_key, awaited: raw.awaited }));
+  }
+
+  /** Returns the newest post or reply row of a message, in any state. */
+  lastPost(messageKey: string): LastPost | undefined {
+    const sql = `SELECT kind, state, thread_key, last_error FROM outbox
+                 WHERE message_key = ? AND kind IN ('post', 'reply') ORDER BY id DESC LIMIT 1`;
+    const raw = this.statement<[string], { kind: 'post' | 'reply'; state: OutboxState; thread_key: string | null; last_error: string | null }>(
+      sql,
+    ).get(messageKey);
+    return raw ? { kind: raw.kind, state: raw.state, threadKey: raw.thread_key, lastError: raw.last_error } : undefined;
+  }
+
+  /**
+   * Turns a pending update into the post (or reply, with its thread) of a message whose post is dead, and
+   * supersedes older pending updates, in one transaction.
+   */
+  reviveAsPost(id: number, superseded: number[], post: { kind: 'post' | 'reply'; threadKey: string | null }): void {
+    const revive = this.statement(`UPDATE outbox SET kind = ?, thread_key = ? WHERE id = ? AND state = 'pending' AND kind = 'update'`);
+    const supersede = this.statement(`UPDATE outbox SET state = 'superseded' WHERE id = ? AND state = 'pending'`);
+    this.db.transaction(() => {
+      for (const older of superseded) supersede.run(older);
+      revive.run(post.kind, post.threadKey, id);
+    })();
   }
 
   get(id: number): OutboxRow | undefined {

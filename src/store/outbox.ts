@@ -16,7 +16,8 @@ export interface MessagePayload {
  *
  * - `post`: the message `messageKey` should exist in `channel` with this content. The dispatcher posts it
  *   once; if the message was already posted it becomes an edit, so a replayed post never duplicates.
- * - `update`: edit the message `messageKey`; pending edits of one message are coalesced to the newest.
+ * - `update`: edit the message `messageKey`; pending edits of one message are coalesced to the newest. If
+ *   Slack rejected the message's post for a reason other than its channel, the newest edit is posted instead.
  * - `reply`: post `messageKey` in the thread of the message `threadKey`, once.
  * - `ephemeral`: post to one user (`options.user`), best effort, never retried after the user is gone.
  */
