@@ -8,6 +8,7 @@ import { conversationMethods } from './slack-conversations.js';
 import { Args, type Identity, type MethodEnv, type MethodHandler, SlackApiError } from './slack-method-kit.js';
 import { TokenBucket } from './slack-rate.js';
 import { applyResponseUrl } from './slack-response-url.js';
+import { CONNECTIONS_OPEN_METHOD, SocketModeServer, type SocketModeStandIn } from './slack-socket.js';
 import { viewMethods } from './slack-views.js';
 import {
   type StandInEphemeral,
@@ -18,10 +19,16 @@ import {
 } from './slack-workspace.js';
 
 export type { StandInEphemeral, StandInMessage, StandInView } from './slack-workspace.js';
+export type { SocketAck, SocketEnvelope, SocketModeStandIn } from './slack-socket.js';
 
 export interface SlackStandInOptions {
   /** The only token the stand-in accepts, as `Authorization: Bearer …` or a `token` argument. */
   botToken: string;
+  /**
+   * App-level token (`xapp-…`) that apps.connections.open accepts for Socket Mode. Without it every
+   * apps.connections.open call fails with `invalid_auth`.
+   */
+  appToken?: string;
   channels: { id: string; name: string }[];
   /** Known people; when given, users.info and chat.postEphemeral reject other user ids with `user_not_found`. */
   users?: { id: string; name: string }[];
@@ -68,6 +75,8 @@ export interface SlackStandIn {
   readonly channels: readonly { id: string; name: string }[];
   /** Every call received, in order, including rejected ones. */
   readonly calls: readonly SlackCall[];
+  /** The Socket Mode WebSocket server that apps.connections.open URLs point at. */
+  readonly socket: SocketModeStandIn;
   /** Top-level messages of a channel (id or name), oldest first, deleted ones left out. */
   messages(channel: string): StandInMessage[];
   /** Replies in the thread of `ts`, oldest first, without the parent. */
@@ -124,8 +133,11 @@ class StandInServer implements SlackStandIn {
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly faults = new Map<string, StandInFault[]>();
   private readonly waiters = new Set<() => void>();
+  readonly socket: SocketModeServer;
 
   constructor(private readonly options: SlackStandInOptions) {
+    this.socket = new SocketModeServer(options, this.identity.appId, () => this.baseUrl.replace(/^http:/, 'ws:').replace(/\/$/, ''));
+    this.server.on('upgrade', (request, socket, head: Buffer) => this.socket.handleUpgrade(request, socket, head));
     this.channels = options.channels.map((channel) => ({ id: channel.id, name: channel.name }));
     this.workspace = new Workspace(options.channels, options.clock ?? { now: () => new Date() });
     this.env = {
@@ -248,6 +260,7 @@ class StandInServer implements SlackStandIn {
   }
 
   async close(): Promise<void> {
+    await this.socket.close();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     await closed;
@@ -289,13 +302,14 @@ class StandInServer implements SlackStandIn {
   }
 
   private async answer(method: string, args: Record<string, unknown>, request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const authError = this.authenticate(request, args);
+    const authError = method === CONNECTIONS_OPEN_METHOD ? this.socket.authenticate(requestToken(request, args)) : this.authenticate(request, args);
     if (authError) return send(response, 200, { ok: false, error: authError });
     const fault = this.faults.get(method)?.shift();
     if (fault && 'delayMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault && 'error' in fault) return send(response, 200, { ok: false, error: fault.error });
     if (fault && 'status' in fault) return send(response, fault.status, { ok: false, error: `http_${fault.status}` });
     if (fault && 'rateLimited' in fault) return sendRateLimited(response, fault.rateLimited);
+    if (method === CONNECTIONS_OPEN_METHOD) return send(response, 200, { ok: true, ...this.socket.openConnection() });
     const handler = methods[method];
     if (!handler) return send(response, 200, { ok: false, error: 'unknown_method' });
     const bucket = method === 'chat.postMessage' ? this.bucketFor(new Args(args)) : undefined;
@@ -318,10 +332,9 @@ class StandInServer implements SlackStandIn {
   }
 
   private authenticate(request: IncomingMessage, args: Record<string, unknown>): string | undefined {
-    const header = request.headers.authorization;
-    const bearer = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
-    const token = bearer ?? (typeof args.token === 'string' ? args.token : undefined);
+    const token = requestToken(request, args);
     if (token === undefined || token === '') return 'not_authed';
+    if (token === this.options.appToken) return 'not_allowed_token_type';
     return token === this.options.botToken ? undefined : 'invalid_auth';
   }
 
@@ -350,6 +363,13 @@ class StandInServer implements SlackStandIn {
     const result = applyResponseUrl(this.workspace.responseUrls.get(id), body, this.env);
     send(response, result.status, result.body);
   }
+}
+
+/** Returns the token of a Web API call: the `Authorization: Bearer` header, else the `token` argument. */
+function requestToken(request: IncomingMessage, args: Record<string, unknown>): string | undefined {
+  const header = request.headers.authorization;
+  const bearer = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
+  return bearer ?? (typeof args.token === 'string' ? args.token : undefined);
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

@@ -78,6 +78,11 @@ export function sendSlashCommand(
   input: SlashCommandInput,
   options?: SignedRequestOptions,
 ): Promise<InteractionResponse> {
+  return sendSignedForm(url, signingSecret, slashCommandFields(input), options);
+}
+
+/** Builds the fields of a slash command body; Socket Mode carries the same fields as one JSON object. */
+export function slashCommandFields(input: SlashCommandInput): Record<string, string> {
   const form: Record<string, string> = {
     token: VERIFICATION_TOKEN,
     team_id: input.teamId,
@@ -93,7 +98,7 @@ export function sendSlashCommand(
   };
   if (input.responseUrl !== undefined) form.response_url = input.responseUrl;
   if (input.triggerId !== undefined) form.trigger_id = input.triggerId;
-  return sendSignedForm(url, signingSecret, form, options);
+  return form;
 }
 
 /** The message a click came from, as Slack includes it in block_actions (absent for ephemeral messages). */
@@ -157,6 +162,11 @@ export function sendBlockAction(
   input: BlockActionInput,
   options?: SignedRequestOptions,
 ): Promise<InteractionResponse> {
+  return sendSignedForm(url, signingSecret, { payload: JSON.stringify(blockActionPayload(input)) }, options);
+}
+
+/** Builds the block_actions payload of a click, as HTTP sends it in the `payload` field and Socket Mode in the envelope. */
+export function blockActionPayload(input: BlockActionInput): Record<string, unknown> {
   const payload: Record<string, unknown> = {
     type: 'block_actions',
     user: { id: input.userId, username: input.userName ?? input.userId, name: input.userName ?? input.userId, team_id: input.teamId },
@@ -184,7 +194,7 @@ export function sendBlockAction(
     };
   }
   if (input.responseUrl !== undefined) payload.response_url = input.responseUrl;
-  return sendSignedForm(url, signingSecret, { payload: JSON.stringify(payload) }, options);
+  return payload;
 }
 
 export interface ViewSubmissionInput {
