@@ -65,6 +65,12 @@ export function createSlackApp(ctx: PitstopContext, options: SlackAppOptions): S
   let receiver: HTTPReceiver | undefined;
   let app: App;
   if (options.appToken !== undefined) {
+    // Slack answers another kind of token with not_allowed_token_type, which @slack/socket-mode 2.0 retries forever.
+    if (!options.appToken.startsWith('xapp-')) {
+      throw new Error(
+        `the Slack app token "${options.appToken.slice(0, 5)}…" is not an app-level token: set SLACK_APP_TOKEN to the xapp-… token from the app's Basic Information page`,
+      );
+    }
     app = new App({ token: options.botToken, appToken: options.appToken, socketMode: true, logger, clientOptions, deferInitialization: true });
   } else {
     if (options.signingSecret === undefined || options.signingSecret === '') {
@@ -86,7 +92,7 @@ export function createSlackApp(ctx: PitstopContext, options: SlackAppOptions): S
     async start() {
       await app.init();
       if (!receiver) {
-        await app.start();
+        await startSocketMode(app);
         started = true;
         ctx.log.info('Slack app connected in Socket Mode');
         return;
@@ -107,4 +113,18 @@ export function createSlackApp(ctx: PitstopContext, options: SlackAppOptions): S
       ctx.log.info('Slack app stopped');
     },
   };
+}
+
+/** Starts Socket Mode; a rejected app token fails with the Web API error and what to check. */
+async function startSocketMode(app: App): Promise<void> {
+  try {
+    await app.start();
+  } catch (error) {
+    const code = (error as { data?: { error?: unknown } }).data?.error;
+    if (typeof code !== 'string') throw error;
+    throw new Error(
+      `Socket Mode could not connect: apps.connections.open failed with ${code}. Check SLACK_APP_TOKEN: it must be an app-level token (xapp-…) with the connections:write scope`,
+      { cause: error },
+    );
+  }
 }
