@@ -128,20 +128,44 @@ describe('Dispatcher failures', () => {
     await startStandIn();
     const { log, lines } = captureLog();
     add({ kind: 'post', messageKey: 'alert:1', channel: 'C0GONE', payload: { text: 'alert 1' } });
-    for (let i = 0; i < 3; i += 1) add({ kind: 'update', messageKey: 'alert:1', channel: 'C0GONE', payload: { text: `alert 1 v${i}` } });
-    add({ kind: 'reply', messageKey: 'alert:1:r', channel: 'C0GONE', threadKey: 'alert:1', payload: { text: 'acknowledged' } });
     add({ kind: 'post', messageKey: 'alert:2', channel: 'C0WEST', payload: { text: 'alert 2' } });
     const instance = dispatcher({ log });
     instance.start();
     await instance.drain();
+    for (let i = 0; i < 3; i += 1) add({ kind: 'update', messageKey: 'alert:1', channel: 'C0GONE', payload: { text: `alert 1 v${i}` } });
+    add({ kind: 'reply', messageKey: 'alert:1:r', channel: 'C0GONE', threadKey: 'alert:1', payload: { text: 'acknowledged' } });
+    instance.wake();
+    await instance.drain();
 
-    expect(states()).toEqual(['dead', 'dead', 'dead', 'dead', 'dead', 'sent']);
+    expect(states()).toEqual(['dead', 'sent', 'dead', 'dead', 'dead', 'dead']);
     expect(calls('chat.postMessage')).toBe(2);
     expect(standIn.messages('C0WEST').map((message) => message.text)).toEqual(['alert 2']);
     const summary = lines.filter((line) => line.level === 50 && line.msg.includes('the message they edit or reply to was not posted'));
     expect(summary).toHaveLength(1);
     expect(summary[0]?.msg).toContain('channel_not_found');
     expect(instance.stats.dead).toBe(5);
+  });
+
+  it('updates rejected blocks as text', async () => {
+    await startStandIn();
+    const attachments = [{ color: '#d00000', text: 'details' }];
+    add({ kind: 'post', messageKey: 'alert:3', channel: 'C0EAST', payload: { text: 'v1', options: { attachments } } });
+    const instance = dispatcher();
+    instance.start();
+    await instance.drain();
+    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'y'.repeat(3001) } }];
+    add({ kind: 'update', messageKey: 'alert:3', channel: 'C0EAST', payload: { text: 'v2 '.repeat(2000), blocks, options: { attachments } } });
+    instance.wake();
+    await instance.drain();
+
+    const [message] = standIn.messages('C0EAST');
+    expect(message?.text.length).toBeLessThanOrEqual(3500);
+    expect(message?.text).toMatch(/^v2 v2/);
+    expect(message?.text).toContain('shown as text because Slack rejected its layout: invalid_blocks');
+    expect(message?.blocks).toBeUndefined();
+    expect(message?.attachments).toBeUndefined();
+    expect(states()).toEqual(['sent', 'sent']);
+    expect(instance.stats).toMatchObject({ updated: 1, shownAsText: 1, dead: 0 });
   });
 
   it('logs rows waiting for a message once', async () => {

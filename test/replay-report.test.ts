@@ -13,6 +13,7 @@ function summary(overrides: Partial<ReplaySummary> = {}): ReplaySummary {
     ephemeral: 0,
     retried: 0,
     dead: 0,
+    shownAsText: 0,
     calls: {},
     failedExpectations: 1,
     ruleErrors: {},
@@ -33,5 +34,14 @@ describe('formatSummary', () => {
     expect(text).toContain('3 steps over');
     expect(text).toContain('2 messages posted, 5 updates');
     expect(text).toContain('2 expectations failed.');
+  });
+
+  it('names messages shown as text', () => {
+    const text = formatSummary(summary({ shownAsText: 2 }));
+    expect(text).toContain('Slack rejected the layout of 2 messages, shown as text instead');
+  });
+
+  it('omits that line when none was', () => {
+    expect(formatSummary(summary())).not.toContain('shown as text');
   });
 });

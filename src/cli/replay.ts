@@ -16,7 +16,8 @@ options:
   --db FILE          keep the store in FILE (a new SQLite file) instead of a temporary one
   --quiet            print only the summary
 
-The exit code is 1 when an expect step failed, a rule threw or a delivery failed.
+The exit code is 1 when an expect step failed, a rule threw, a delivery failed or Slack rejected the
+layout of a message, which was then posted as text.
 PITSTOP_LOG_LEVEL sets the level of the log written to stderr (default warn).
 `;
 
@@ -86,7 +87,8 @@ export const replayCommand: CliCommand = async (argv, io) => {
     if (!parsed.quiet) io.stdout.write(`\n${formatChannels(replay)}\n`);
     const summary = summarize(replay);
     io.stdout.write(formatSummary(summary));
-    return summary.failedExpectations > 0 || Object.keys(summary.ruleErrors).length > 0 || summary.dead > 0 ? 1 : 0;
+    const failed = summary.failedExpectations > 0 || Object.keys(summary.ruleErrors).length > 0;
+    return failed || summary.dead > 0 || summary.shownAsText > 0 ? 1 : 0;
   } finally {
     await replay.close();
   }

@@ -19,6 +19,8 @@ export interface ReplaySummary {
   retried: number;
   /** Outbox rows given up on. */
   dead: number;
+  /** Messages Slack rejected for their blocks or length, delivered as their text alone. */
+  shownAsText: number;
   /** Web API calls by method, as the Slack stand-in received them. */
   calls: Record<string, number>;
   failedExpectations: number;
@@ -40,6 +42,7 @@ export function summarize(replay: ScenarioReplay): ReplaySummary {
     ephemeral: stats.ephemeral,
     retried: stats.retried,
     dead: stats.dead,
+    shownAsText: stats.shownAsText,
     calls,
     failedExpectations: replay.expectations.filter((result) => !result.ok).length,
     ruleErrors: Object.fromEntries(replay.ruleErrors()),
@@ -88,6 +91,9 @@ export function formatSummary(summary: ReplaySummary): string {
   const failedRules = Object.entries(summary.ruleErrors);
   if (failedRules.length > 0) {
     lines.push(`Rule errors: ${failedRules.map(([rule, count]) => `${rule} ${count}`).join(', ')} (see the log on stderr).`);
+  }
+  if (summary.shownAsText > 0) {
+    lines.push(`Slack rejected the layout of ${plural(summary.shownAsText, 'message')}, shown as text instead (see the log on stderr).`);
   }
   if (summary.failedExpectations > 0) lines.push(`${plural(summary.failedExpectations, 'expectation')} failed.`);
   return `${lines.join('\n')}\n`;

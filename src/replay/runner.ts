@@ -3,7 +3,7 @@ import { ManualClock } from '../clock.js';
 import type { PitstopConfig } from '../config/schema.js';
 import { startEngine, type Engine } from '../engine.js';
 import { silentLogger, type Logger } from '../log.js';
-import type { DispatcherStats } from '../slack/dispatcher.js';
+import { emptyStats, type DispatcherStats } from '../slack/dispatcher.js';
 import type { KubeObject as StandInObject } from '../standins/kube-api.js';
 import { describeObject } from './objects.js';
 import type { Scenario, ScenarioStep } from './scenario.js';
@@ -57,7 +57,7 @@ export class ScenarioReplay {
   readonly records: StepRecord[] = [];
   readonly expectations: ExpectationResult[] = [];
   /** Dispatcher statistics of engines already stopped (after a restart), added to the running one's. */
-  private readonly pastStats: DispatcherStats = { posted: 0, updated: 0, coalesced: 0, unchanged: 0, recovered: 0, ephemeral: 0, retried: 0, dead: 0 };
+  private readonly pastStats: DispatcherStats = emptyStats();
   private readonly pastRuleErrors = new Map<string, number>();
   private engineInstance: Engine | undefined;
   private nextStep = 0;

@@ -5,6 +5,7 @@ import type { MessagePayload } from '../store/outbox.js';
 import { contentHash } from './content-hash.js';
 import { findPostedByKey, messageMetadata } from './message-metadata.js';
 import type { OutboxRow, OutboxRows, PostedRow } from './outbox-rows.js';
+import { contentRejection, textFallback } from './text-fallback.js';
 
 /** Counts of what a dispatcher did since it was created. */
 export interface DispatcherStats {
@@ -21,6 +22,13 @@ export interface DispatcherStats {
   ephemeral: number;
   retried: number;
   dead: number;
+  /** Posts and edits Slack rejected for their blocks or length, delivered as their text alone. */
+  shownAsText: number;
+}
+
+/** Returns statistics with every count at zero. */
+export function emptyStats(): DispatcherStats {
+  return { posted: 0, updated: 0, coalesced: 0, unchanged: 0, recovered: 0, ephemeral: 0, retried: 0, dead: 0, shownAsText: 0 };
 }
 
 /** A Web API call of an outbox row failed; `row` is the row that made it (after coalescing). */
@@ -70,6 +78,33 @@ async function call<T>(row: OutboxRow, run: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Sends `payload`; when Slack rejects it for its blocks or length, logs that and sends it again as text.
+ * Returns the call's result and the payload the message shows.
+ */
+async function sendWithFallback<T>(
+  row: OutboxRow,
+  payload: MessagePayload,
+  ctx: DeliveryContext,
+  send: (payload: MessagePayload) => Promise<T>,
+): Promise<{ result: T; shows: MessagePayload }> {
+  try {
+    return { result: await send(payload), shows: payload };
+  } catch (error) {
+    const rejection = contentRejection(error);
+    if (!rejection) throw new CallFailure(row, error);
+    ctx.log.error(
+      { outboxId: row.id, messageKey: row.messageKey, channel: row.channel, kind: row.kind, error: rejection.description },
+      `Slack rejected ${row.kind} ${row.messageKey} (${rejection.description}); sending its text alone`,
+    );
+    const fallback = textFallback(payload, rejection.name);
+    ctx.paced();
+    const result = await call(row, () => send(fallback));
+    ctx.stats.shownAsText += 1;
+    return { result, shows: fallback };
+  }
+}
+
 function shown(payload: MessagePayload): MessagePayload {
   return payload.blocks === undefined ? { text: payload.text } : { text: payload.text, blocks: payload.blocks };
 }
@@ -102,40 +137,51 @@ function parentOf(row: OutboxRow, ctx: DeliveryContext): PostedRow | undefined {
   return parent;
 }
 
-/** Posts a message or thread reply once; an uncertain earlier attempt is first looked for by its metadata. */
+/**
+ * Posts a message or thread reply once, showing the newest of its pending edits, which it supersedes. An
+ * uncertain earlier attempt is first looked for by its metadata.
+ */
 async function deliverPost(row: OutboxRow, ctx: DeliveryContext): Promise<void> {
   const parent = row.kind === 'reply' ? parentOf(row, ctx) : undefined;
-  if (!ctx.rows.claim(row.id)) return;
+  const edits = row.uncertain ? [] : ctx.rows.pendingEdits(row.messageKey, ctx.clock.now().toISOString()).filter((edit) => edit.id > row.id);
+  if (!ctx.rows.claimNewest(edits.map((edit) => edit.id), row.id)) return;
   ctx.claimed = row;
+  ctx.stats.coalesced += edits.length;
+
+  // The post shows the newest edit; the options of the post (reply_broadcast, unfurls) apply unless it overrides them.
+  const newest = edits.at(-1);
+  const payload = newest ? { ...newest.payload, options: { ...row.payload.options, ...newest.payload.options } } : row.payload;
   const channel = parent?.channel ?? row.channel;
-  const record = (ts: string): void =>
+  const record = (ts: string, shows: MessagePayload): void =>
     ctx.rows.recordPosted(
       row.id,
-      { key: row.messageKey, channel, ts, threadTs: parent?.ts, contentHash: contentHash(row.payload), shows: shown(row.payload) },
+      { key: row.messageKey, channel, ts, threadTs: parent?.ts, contentHash: contentHash(payload), shows: shown(shows) },
       ctx.clock.now().toISOString(),
     );
+
   if (row.uncertain) {
     const found = await call(row, () => findPostedByKey(ctx.client, { channel, key: row.messageKey, threadTs: parent?.ts }));
     if (found) {
-      record(found);
+      record(found, payload);
       ctx.stats.recovered += 1;
       ctx.log.info({ messageKey: row.messageKey, channel, ts: found }, 'found an earlier post in Slack; recorded it instead of posting again');
       return;
     }
   }
-  const metadata = row.payload.options?.metadata;
+
+  const metadata = payload.options?.metadata;
   ctx.paced();
-  const result = await call(row, () =>
+  const { result, shows } = await sendWithFallback(row, payload, ctx, (sent) =>
     ctx.client.chat.postMessage({
-      ...options(row.payload),
+      ...options(sent),
       channel,
-      text: row.payload.text,
-      ...(row.payload.blocks ? { blocks: row.payload.blocks } : {}),
+      text: sent.text,
+      ...(sent.blocks ? { blocks: sent.blocks } : {}),
       ...(parent ? { thread_ts: parent.ts } : {}),
       metadata: messageMetadata(row.messageKey, metadata),
     } as Parameters<WebClient['chat']['postMessage']>[0]),
   );
-  record(result.ts!);
+  record(result.ts!, shows);
   ctx.stats.posted += 1;
 }
 
@@ -158,19 +204,23 @@ async function deliverEdit(row: OutboxRow, posted: PostedRow, ctx: DeliveryConte
     ctx.stats.unchanged += 1;
     return;
   }
+
   const metadata = newest.payload.options?.metadata;
+  const attachments = newest.payload.options?.attachments;
   ctx.paced();
-  await call(newest, () =>
+  const { shows } = await sendWithFallback(newest, newest.payload, ctx, (sent) =>
     ctx.client.chat.update({
-      ...options(newest.payload, UPDATE_OPTIONS),
+      ...options(sent, UPDATE_OPTIONS),
       channel: posted.channel,
       ts: posted.ts,
-      text: newest.payload.text,
-      ...(newest.payload.blocks ? { blocks: newest.payload.blocks } : {}),
+      text: sent.text,
+      ...(sent.blocks ? { blocks: sent.blocks } : {}),
+      // A text fallback also clears the attachments it left out, which chat.update would otherwise keep.
+      ...(sent !== newest.payload && attachments !== undefined ? { attachments: [] } : {}),
       ...(metadata !== undefined ? { metadata: messageMetadata(newest.messageKey, metadata) } : {}),
     } as Parameters<WebClient['chat']['update']>[0]),
   );
-  ctx.rows.recordEdited(newest.id, newest.messageKey, hash, shown(newest.payload), ctx.clock.now().toISOString());
+  ctx.rows.recordEdited(newest.id, newest.messageKey, hash, shown(shows), ctx.clock.now().toISOString());
   ctx.stats.updated += 1;
 }
 

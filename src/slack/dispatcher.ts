@@ -2,13 +2,13 @@ import type { WebClient } from '@slack/web-api';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
-import { CallFailure, type DeliveryContext, type DispatcherStats, deliver, UndeliverableRow } from './deliver.js';
+import { CallFailure, type DeliveryContext, type DispatcherStats, deliver, emptyStats, UndeliverableRow } from './deliver.js';
 import { type LeaseHolder, type LeaseState, OutboxLease } from './outbox-lease.js';
 import { type OutboxRow, OutboxRows } from './outbox-rows.js';
 import { classifySlackError } from './slack-errors.js';
 import { settleStranded } from './stranded.js';
 
-export type { DispatcherStats } from './deliver.js';
+export { type DispatcherStats, emptyStats } from './deliver.js';
 
 export interface DispatcherOptions {
   db: Db;
@@ -62,7 +62,7 @@ interface Lane {
  * same file waits and takes over when the first stops.
  */
 export class Dispatcher {
-  readonly stats: DispatcherStats = { posted: 0, updated: 0, coalesced: 0, unchanged: 0, recovered: 0, ephemeral: 0, retried: 0, dead: 0 };
+  readonly stats: DispatcherStats = emptyStats();
   private readonly rows: OutboxRows;
   private readonly lease: OutboxLease;
   private readonly leaseTtlMs: number;

@@ -15,7 +15,8 @@ export interface MessagePayload {
  * A Slack side effect, written in the same transaction as the state change that causes it.
  *
  * - `post`: the message `messageKey` should exist in `channel` with this content. The dispatcher posts it
- *   once; if the message was already posted it becomes an edit, so a replayed post never duplicates.
+ *   once; if the message was already posted it becomes an edit, so a replayed post never duplicates. Edits
+ *   of the message still pending when it is posted are coalesced into the post.
  * - `update`: edit the message `messageKey`; pending edits of one message are coalesced to the newest. If
  *   Slack rejected the message's post for a reason other than its channel, the newest edit is posted instead.
  * - `reply`: post `messageKey` in the thread of the message `threadKey`, once.
