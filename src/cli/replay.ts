@@ -1,9 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { pino } from 'pino';
-import { ScenarioReplay } from '../replay/runner.js';
+import { ScenarioReplay, StepFailedError } from '../replay/runner.js';
 import { formatChannels, formatStep, formatSummary, summarize } from '../replay/report.js';
 import { loadScenario, ScenarioError, type Scenario } from '../replay/scenario.js';
-import type { CliCommand } from './io.js';
+import type { CliCommand, CliIo } from './io.js';
 
 const USAGE = `usage: pitstop replay SCENARIO [--transcript FILE] [--db FILE] [--quiet]
 
@@ -82,14 +82,26 @@ export const replayCommand: CliCommand = async (argv, io) => {
     ...(parsed.quiet ? {} : { onStep: (record) => io.stdout.write(`${formatStep(record)}\n`) }),
   });
   try {
-    await replay.run();
+    const stepFailed = await runSteps(replay, io);
     if (parsed.transcript !== undefined) writeFileSync(parsed.transcript, replay.standIns.slack.transcript());
     if (!parsed.quiet) io.stdout.write(`\n${formatChannels(replay)}\n`);
     const summary = summarize(replay);
     io.stdout.write(formatSummary(summary));
     const failed = summary.failedExpectations > 0 || Object.keys(summary.ruleErrors).length > 0;
-    return failed || summary.dead > 0 || summary.shownAsText > 0 ? 1 : 0;
+    return stepFailed || failed || summary.dead > 0 || summary.shownAsText > 0 ? 1 : 0;
   } finally {
     await replay.close();
   }
 };
+
+/** Runs every step; on a failed step, prints which one and why and returns true, so the report still prints. */
+async function runSteps(replay: ScenarioReplay, io: CliIo): Promise<boolean> {
+  try {
+    await replay.run();
+    return false;
+  } catch (error) {
+    if (!(error instanceof StepFailedError)) throw error;
+    io.stderr.write(`pitstop replay: ${error.message}\nThe replay stopped there; the report on stdout covers the steps before it.\n`);
+    return true;
+  }
+}

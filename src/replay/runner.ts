@@ -47,6 +47,20 @@ export interface ExpectationResult {
   unexpected: string[];
 }
 
+/** Thrown when a step fails while it runs; the message names the scenario file, the step and its time. */
+export class StepFailedError extends Error {
+  override name = 'StepFailedError';
+
+  constructor(
+    readonly file: string,
+    readonly step: ScenarioStep,
+    override readonly cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`${file}: steps[${step.index}] (${step.action} at ${step.at.toISOString()}) failed: ${reason}`);
+  }
+}
+
 /**
  * A scenario being replayed: stand-ins for each cluster and for Slack, a ManualClock, and the real engine
  * (fleet watch, rules, dispatcher, Bolt HTTP receiver) on top. Steps run in order. After each one the
@@ -100,12 +114,20 @@ export class ScenarioReplay {
     return this.nextStep;
   }
 
-  /** Runs the steps before index `end` (all remaining ones by default). */
+  /**
+   * Runs the steps before index `end` (all remaining ones by default). Throws {@link StepFailedError} when
+   * a step fails; the steps before it keep their effects and records.
+   */
   async run(end = this.scenario.steps.length): Promise<void> {
     while (this.nextStep < Math.min(end, this.scenario.steps.length)) {
       const step = this.scenario.steps[this.nextStep]!;
       this.clock.set(step.at);
-      const record = await this.runStep(step);
+      let record: StepRecord;
+      try {
+        record = await this.runStep(step);
+      } catch (error) {
+        throw new StepFailedError(this.scenario.file, step, error);
+      }
       this.records.push(record);
       this.options.onStep?.(record);
       this.nextStep += 1;
