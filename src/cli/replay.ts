@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { ScenarioReplay, StepFailedError } from '../replay/runner.js';
 import { formatChannels, formatStep, formatSummary, summarize } from '../replay/report.js';
 import { loadScenario, ScenarioError, type Scenario } from '../replay/scenario.js';
-import type { CliCommand, CliIo } from './io.js';
+import type { CliCommand } from './io.js';
 
 const USAGE = `usage: pitstop replay SCENARIO [--transcript FILE] [--db FILE] [--quiet]
 
@@ -76,32 +76,69 @@ export const replayCommand: CliCommand = async (argv, io) => {
   }
   const log = pino({ level: io.env.PITSTOP_LOG_LEVEL ?? 'warn', base: { app: 'pitstop' } }, process.stderr);
   if (!parsed.quiet) io.stdout.write(`${scenario.name}: ${scenario.description}\n\n`);
+  const interrupt = watchStopSignals();
   const replay = await ScenarioReplay.start(scenario, {
     log,
     ...(parsed.db !== undefined ? { dbPath: parsed.db } : {}),
     ...(parsed.quiet ? {} : { onStep: (record) => io.stdout.write(`${formatStep(record)}\n`) }),
   });
   try {
-    const stepFailed = await runSteps(replay, io);
+    const steps = runSteps(replay);
+    // Once interrupted, the steps run on until close() stops the engine under them; that failure is expected.
+    steps.catch(() => undefined);
+    const outcome = await Promise.race([steps, interrupt.signal]);
+    if (typeof outcome === 'string') {
+      io.stderr.write(`pitstop replay: stopped by ${outcome}; closing the stand-ins and removing their temporary files\n`);
+      return 130;
+    }
+    if (outcome) {
+      io.stderr.write(`pitstop replay: ${outcome.message}\nThe replay stopped there; the report on stdout covers the steps before it.\n`);
+    }
     if (parsed.transcript !== undefined) writeFileSync(parsed.transcript, replay.standIns.slack.transcript());
     if (!parsed.quiet) io.stdout.write(`\n${formatChannels(replay)}\n`);
     const summary = summarize(replay);
     io.stdout.write(formatSummary(summary));
     const failed = summary.failedExpectations > 0 || Object.keys(summary.ruleErrors).length > 0;
-    return stepFailed || failed || summary.dead > 0 || summary.shownAsText > 0 ? 1 : 0;
+    return outcome !== undefined || failed || summary.dead > 0 || summary.shownAsText > 0 ? 1 : 0;
   } finally {
+    interrupt.dispose();
     await replay.close();
   }
 };
 
-/** Runs every step; on a failed step, prints which one and why and returns true, so the report still prints. */
-async function runSteps(replay: ScenarioReplay, io: CliIo): Promise<boolean> {
+/**
+ * Catches SIGINT and SIGTERM, so an interrupted replay still stops its servers and removes its temporary
+ * folder, which holds a kubeconfig with the stand-ins' token. A second signal exits at once.
+ */
+function watchStopSignals(): { signal: Promise<NodeJS.Signals>; dispose(): void } {
+  let received = false;
+  let resolveSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    resolveSignal = resolve;
+  });
+  const onSignal = (name: NodeJS.Signals): void => {
+    if (received) process.exit(130);
+    received = true;
+    resolveSignal(name);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** Runs every step; returns the failed step's error, so the report of the steps before it still prints. */
+async function runSteps(replay: ScenarioReplay): Promise<StepFailedError | undefined> {
   try {
     await replay.run();
-    return false;
+    return undefined;
   } catch (error) {
     if (!(error instanceof StepFailedError)) throw error;
-    io.stderr.write(`pitstop replay: ${error.message}\nThe replay stopped there; the report on stdout covers the steps before it.\n`);
-    return true;
+    return error;
   }
 }
