@@ -183,4 +183,29 @@ describe('Dispatcher failures', () => {
     expect(waiting[0]?.msg).toContain('5 outbox row(s)');
     expect(states()).toEqual(['pending', 'pending', 'pending', 'pending', 'pending']);
   });
+
+  it('marks rows it cannot read dead', async () => {
+    await startStandIn();
+    const { log, lines } = captureLog();
+    const now = clock.now().toISOString();
+    const insert = db.prepare(
+      `INSERT INTO outbox (message_key, kind, channel, payload, next_attempt_at, created_at) VALUES (?, ?, 'C0EAST', ?, ?, ?)`,
+    );
+    insert.run('alert:bad', 'post', '{not json', now, now);
+    add({ kind: 'post', messageKey: 'alert:good', channel: 'C0EAST', payload: { text: 'good' } });
+    insert.run('alert:good', 'update', '{"blocks": []}', now, now);
+    add({ kind: 'update', messageKey: 'alert:good', channel: 'C0EAST', payload: { text: 'good v2' } });
+    const instance = dispatcher({ log });
+    instance.start();
+    await instance.drain();
+
+    expect(states()).toEqual(['dead', 'sent', 'dead', 'superseded']);
+    expect(standIn.messages('C0EAST').map((message) => message.text)).toEqual(['good v2']);
+    const errors = lines.filter((line) => line.level === 50);
+    expect(errors.map((line) => line.msg)).toEqual([
+      expect.stringContaining('outbox row 1 (alert:bad) has an invalid payload: not JSON'),
+      expect.stringContaining('outbox row 3 (alert:good) has an invalid payload: expected an object with a text string'),
+    ]);
+    expect(instance.stats.dead).toBe(2);
+  });
 });

@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { MessagePayload } from '../store/outbox.js';
 import { contentHash } from './content-hash.js';
 import { findPostedByKey, messageMetadata } from './message-metadata.js';
-import type { OutboxRow, OutboxRows, PostedRow } from './outbox-rows.js';
+import type { InvalidPayloadError, OutboxRow, OutboxRows, PostedRow } from './outbox-rows.js';
 import { contentRejection, textFallback } from './text-fallback.js';
 
 /** Counts of what a dispatcher did since it was created. */
@@ -105,6 +105,11 @@ async function sendWithFallback<T>(
   }
 }
 
+function noteInvalid(error: InvalidPayloadError, ctx: DeliveryContext): void {
+  ctx.stats.dead += 1;
+  ctx.log.error({ outboxId: error.id, messageKey: error.messageKey, error: error.message }, `${error.message}; marked dead`);
+}
+
 function shown(payload: MessagePayload): MessagePayload {
   return payload.blocks === undefined ? { text: payload.text } : { text: payload.text, blocks: payload.blocks };
 }
@@ -143,7 +148,9 @@ function parentOf(row: OutboxRow, ctx: DeliveryContext): PostedRow | undefined {
  */
 async function deliverPost(row: OutboxRow, ctx: DeliveryContext): Promise<void> {
   const parent = row.kind === 'reply' ? parentOf(row, ctx) : undefined;
-  const edits = row.uncertain ? [] : ctx.rows.pendingEdits(row.messageKey, ctx.clock.now().toISOString()).filter((edit) => edit.id > row.id);
+  // An uncertain post may already show its first content in Slack, so its edits are sent as edits.
+  const pending = row.uncertain ? [] : ctx.rows.pendingEdits(row.messageKey, ctx.clock.now().toISOString(), (error) => noteInvalid(error, ctx));
+  const edits = pending.filter((edit) => edit.id > row.id);
   if (!ctx.rows.claimNewest(edits.map((edit) => edit.id), row.id)) return;
   ctx.claimed = row;
   ctx.stats.coalesced += edits.length;
@@ -191,7 +198,7 @@ async function deliverPost(row: OutboxRow, ctx: DeliveryContext): Promise<void> 
  */
 async function deliverEdit(row: OutboxRow, posted: PostedRow, ctx: DeliveryContext): Promise<void> {
   const nowIso = ctx.clock.now().toISOString();
-  const group = ctx.rows.pendingEdits(row.messageKey, nowIso);
+  const group = ctx.rows.pendingEdits(row.messageKey, nowIso, (error) => noteInvalid(error, ctx));
   if (!group.some((pending) => pending.id === row.id)) group.push(row);
   const newest = group.reduce((latest, pending) => (pending.id > latest.id ? pending : latest));
   const superseded = group.filter((pending) => pending.id !== newest.id).map((pending) => pending.id);

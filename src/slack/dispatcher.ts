@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
 import { CallFailure, type DeliveryContext, type DispatcherStats, deliver, emptyStats, UndeliverableRow } from './deliver.js';
 import { type LeaseHolder, type LeaseState, OutboxLease } from './outbox-lease.js';
-import { type OutboxRow, OutboxRows } from './outbox-rows.js';
+import { InvalidPayloadError, type OutboxRow, OutboxRows } from './outbox-rows.js';
 import { classifySlackError } from './slack-errors.js';
 import { settleStranded } from './stranded.js';
 
@@ -314,7 +314,7 @@ export class Dispatcher {
     try {
       row = this.rows.get(id);
     } catch (error) {
-      this.log.error({ err: error, outboxId: id }, 'reading an outbox row failed; trying again at the next poll');
+      this.settleUnreadable(id, error);
       return;
     }
     if (!row || row.state !== 'pending') return;
@@ -340,6 +340,24 @@ export class Dispatcher {
     } finally {
       this.deliveries.delete(ctx);
     }
+  }
+
+  /** Marks a row with an invalid payload dead; after a read error, waits before the row is read again. */
+  private settleUnreadable(id: number, error: unknown): void {
+    try {
+      if (error instanceof InvalidPayloadError) {
+        this.rows.markDead(id, error.message);
+        this.stats.dead += 1;
+        this.strandedCheckDue = true;
+        this.log.error({ outboxId: id, messageKey: error.messageKey, error: error.message }, `${error.message}; marked dead`);
+        return;
+      }
+    } catch (recordError) {
+      this.log.error({ err: recordError, outboxId: id }, 'could not mark an unreadable outbox row dead');
+    }
+    const delay = this.backoff(1);
+    this.retryAt.set(id, performance.now() + delay);
+    this.log.error({ err: error, outboxId: id, retryInMs: Math.round(delay) }, 'reading an outbox row failed; trying again later');
   }
 
   private settleFailure(lane: Lane, row: OutboxRow, error: unknown): void {

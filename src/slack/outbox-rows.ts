@@ -49,6 +49,32 @@ interface RawOutboxRow {
   next_attempt_at: string;
 }
 
+/** An outbox row whose payload is not a JSON object with a `text` string, so no retry can send it. */
+export class InvalidPayloadError extends Error {
+  override name = 'InvalidPayloadError';
+
+  constructor(
+    readonly id: number,
+    readonly messageKey: string,
+    reason: string,
+  ) {
+    super(`outbox row ${id} (${messageKey}) has an invalid payload: ${reason}`);
+  }
+}
+
+function readPayload(raw: RawOutboxRow): MessagePayload {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(raw.payload);
+  } catch (error) {
+    throw new InvalidPayloadError(raw.id, raw.message_key, `not JSON (${(error as Error).message})`);
+  }
+  if (typeof payload !== 'object' || payload === null || typeof (payload as { text?: unknown }).text !== 'string') {
+    throw new InvalidPayloadError(raw.id, raw.message_key, 'expected an object with a text string');
+  }
+  return payload as MessagePayload;
+}
+
 function toRow(raw: RawOutboxRow): OutboxRow {
   return {
     id: raw.id,
@@ -56,7 +82,7 @@ function toRow(raw: RawOutboxRow): OutboxRow {
     messageKey: raw.message_key,
     channel: raw.channel,
     threadKey: raw.thread_key,
-    payload: JSON.parse(raw.payload) as MessagePayload,
+    payload: readPayload(raw),
     state: raw.state,
     attempts: raw.attempts,
     uncertain: raw.uncertain === 1,
@@ -220,9 +246,23 @@ export class OutboxRows {
     return this.statement<[], RawOutboxRow>(sql).all().map(toRow);
   }
 
-  /** Returns the pending `post`, `reply` and `update` rows of one message due at `nowIso`, oldest first: the edits to coalesce. */
-  pendingEdits(messageKey: string, nowIso: string): OutboxRow[] {
-    return this.statement<[string, string], RawOutboxRow>(PENDING_EDITS_SQL).all(messageKey, nowIso).map(toRow);
+  /**
+   * Returns the pending `post`, `reply` and `update` rows of one message due at `nowIso`, oldest first: the
+   * edits to coalesce. Rows with an invalid payload are marked dead and passed to `onInvalid` instead.
+   */
+  pendingEdits(messageKey: string, nowIso: string, onInvalid?: (error: InvalidPayloadError) => void): OutboxRow[] {
+    const edits: OutboxRow[] = [];
+    for (const raw of this.statement<[string, string], RawOutboxRow>(PENDING_EDITS_SQL).all(messageKey, nowIso)) {
+      try {
+        edits.push(toRow(raw));
+      } catch (error) {
+        // A row no retry can send must not hold up the valid edits of its message.
+        if (!(error instanceof InvalidPayloadError)) throw error;
+        this.markDead(raw.id, error.message);
+        onInvalid?.(error);
+      }
+    }
+    return edits;
   }
 
   /** Moves a row from pending to inflight; false when something else claimed it first. */
