@@ -208,6 +208,26 @@ describe('scenario validation', () => {
     expect(problem).toBe('config.clusters[0].channel: expected a Slack channel id such as C0123ABCD (not a #name) (got "#gpu-east")');
   });
 
+  it('checks maintenance scopes as start-up does', () => {
+    const document = baseScenario([{ at: '+0', apply: node }]);
+    (document.config as Record<string, unknown>).maintenance = {
+      maintenances: [
+        {
+          id: 'MX-1',
+          title: 'Reimage',
+          kind: 'reimage',
+          vendor: 'aws',
+          owner: 'fleet-ops',
+          clusters: [{ cluster: 'aws-east', scope: { labelSelector: 'rack in (r1' } }],
+          start: '2025-06-10T09:00:00Z',
+          end: '2025-06-10T10:00:00Z',
+        },
+      ],
+    };
+    const [problem] = problems(document);
+    expect(problem).toMatch(/^config\.maintenance\.maintenances\[0\]\.clusters\[0\]\.scope\.labelSelector: invalid label selector/);
+  });
+
   it('requires config channels and user groups under slack', () => {
     const document = baseScenario([{ at: '+0', apply: node }], [{ name: 'aws-east', vendor: 'aws', channel: 'C0NORTH' }]);
     (document.config as { teams: unknown[] }).teams = [{ name: 'training', userGroup: 'S0OTHER', namespaces: ['train'] }];

@@ -55,14 +55,24 @@ export function parseConfig(text: string, file = '<config>'): PitstopConfig {
     );
   }
   const input: unknown = document.toJS() ?? {};
+  const checked = checkConfigInput(input);
+  if (checked.config === undefined) throw new ConfigError(file, checked.problems);
+  return checked.config;
+}
+
+/**
+ * Validates a config already parsed from YAML or JSON: the schema, every maintenance scope, and the
+ * cross-field rules. Returns the config, or one line per problem with the field's path.
+ */
+export function checkConfigInput(input: unknown): { config?: PitstopConfig; problems: string[] } {
   const result = configSchema.safeParse(input);
   const problems = [...(result.success ? [] : describeIssues(result.error, input)), ...scopeProblems(input)];
   if (!result.success) {
     // Zod skipped the cross-field rules because a field is invalid, so they run here over the raw input.
     problems.push(...configRuleIssues(input).map((issue) => describeIssue(issue, input)));
   }
-  if (!result.success || problems.length > 0) throw new ConfigError(file, [...new Set(problems)]);
-  return result.data;
+  if (!result.success || problems.length > 0) return { problems: [...new Set(problems)] };
+  return { config: result.data, problems: [] };
 }
 
 /**

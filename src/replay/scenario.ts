@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { describeIssues } from '../config/load.js';
-import { configSchema, parseDuration, type PitstopConfig } from '../config/schema.js';
+import { checkConfigInput, describeIssues } from '../config/load.js';
+import { parseDuration, type PitstopConfig } from '../config/schema.js';
 import { flattenObjects, readObjectFile, type KubeObject } from './objects.js';
 import {
   scenarioFileSchema,
@@ -123,19 +123,20 @@ function resolveConfig(raw: Record<string, unknown>, problems: string[]): Pitsto
       )
     : raw.clusters;
   const input = { ...raw, clusters };
-  const result = configSchema.safeParse(input);
-  if (!result.success) {
-    problems.push(...describeIssues(result.error, input).map((line) => underPath('config', line)));
+  const checked = checkConfigInput(input);
+  if (checked.config === undefined) {
+    problems.push(...checked.problems.map((line) => underPath('config', line)));
     return undefined;
   }
-  result.data.clusters.forEach((cluster, index) => {
+  const config = checked.config;
+  config.clusters.forEach((cluster, index) => {
     if (cluster.inCluster || cluster.kubeconfig !== undefined) {
       problems.push(
         `config.clusters[${index}]: a replay provides the cluster; remove ${cluster.inCluster ? 'inCluster' : 'kubeconfig'}`,
       );
     }
   });
-  return result.data;
+  return config;
 }
 
 function checkDirectory(config: PitstopConfig, slack: SlackDirectory, problems: string[]): void {
