@@ -208,4 +208,20 @@ describe('Dispatcher failures', () => {
     ]);
     expect(instance.stats.dead).toBe(2);
   });
+
+  it('retries a coalesced post with its newest edit', async () => {
+    await startStandIn();
+    standIn.failNext('chat.postMessage', { error: 'service_unavailable' });
+    standIn.failNext('chat.postMessage', { error: 'internal_error' });
+    add({ kind: 'post', messageKey: 'alert:5', channel: 'C0EAST', payload: { text: 'v1' } });
+    add({ kind: 'update', messageKey: 'alert:5', channel: 'C0EAST', payload: { text: 'v2' } });
+    add({ kind: 'update', messageKey: 'alert:5', channel: 'C0EAST', payload: { text: 'v3' } });
+    const instance = dispatcher();
+    instance.start();
+    await instance.drain();
+
+    expect(standIn.calls.filter((call) => call.method === 'chat.postMessage').map((call) => call.arguments.text)).toEqual(['v3', 'v3', 'v3']);
+    expect(standIn.messages('C0EAST').map((message) => message.text)).toEqual(['v3']);
+    expect(states()).toEqual(['sent', 'superseded', 'superseded']);
+  });
 });

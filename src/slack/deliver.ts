@@ -151,13 +151,13 @@ async function deliverPost(row: OutboxRow, ctx: DeliveryContext): Promise<void> 
   // An uncertain post may already show its first content in Slack, so its edits are sent as edits.
   const pending = row.uncertain ? [] : ctx.rows.pendingEdits(row.messageKey, ctx.clock.now().toISOString(), (error) => noteInvalid(error, ctx));
   const edits = pending.filter((edit) => edit.id > row.id);
-  if (!ctx.rows.claimNewest(edits.map((edit) => edit.id), row.id)) return;
-  ctx.claimed = row;
-  ctx.stats.coalesced += edits.length;
-
   // The post shows the newest edit; the options of the post (reply_broadcast, unfurls) apply unless it overrides them.
   const newest = edits.at(-1);
   const payload = newest ? { ...newest.payload, options: { ...row.payload.options, ...newest.payload.options } } : row.payload;
+  if (!ctx.rows.claimNewest(edits.map((edit) => edit.id), row.id, newest ? payload : undefined)) return;
+  ctx.claimed = { ...row, payload };
+  ctx.stats.coalesced += edits.length;
+
   const channel = parent?.channel ?? row.channel;
   const record = (ts: string, shows: MessagePayload): void =>
     ctx.rows.recordPosted(

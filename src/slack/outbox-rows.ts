@@ -271,12 +271,18 @@ export class OutboxRows {
     return this.statement(sql).run(id).changes === 1;
   }
 
-  /** Marks older edits of a message superseded by a newer one and claims the newer one, in one transaction. */
-  claimNewest(superseded: number[], newest: number): boolean {
+  /**
+   * Marks older edits of a message superseded by a newer one and claims the newer one, in one transaction.
+   * With `payload`, the claimed row's payload becomes it, so a retry or a restart sends what this attempt sends.
+   */
+  claimNewest(superseded: number[], newest: number, payload?: MessagePayload): boolean {
     const supersede = this.statement(`UPDATE outbox SET state = 'superseded' WHERE id = ? AND state = 'pending'`);
+    const replace = this.statement(`UPDATE outbox SET payload = ? WHERE id = ?`);
     return this.db.transaction(() => {
+      if (!this.claim(newest)) return false;
       for (const id of superseded) supersede.run(id);
-      return this.claim(newest);
+      if (payload !== undefined) replace.run(JSON.stringify(payload), newest);
+      return true;
     })();
   }
 
