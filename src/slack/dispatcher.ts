@@ -2,10 +2,11 @@ import type { WebClient } from '@slack/web-api';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
-import { CallFailure, type DeliveryContext, type DispatcherStats, deliver, emptyStats, UndeliverableRow } from './deliver.js';
+import { type DeliveryContext, type DispatcherStats, deliver, emptyStats } from './deliver.js';
 import { type LeaseHolder, type LeaseState, OutboxLease } from './outbox-lease.js';
-import { InvalidPayloadError, type OutboxRow, OutboxRows } from './outbox-rows.js';
-import { classifySlackError } from './slack-errors.js';
+import { type OutboxRow, OutboxRows } from './outbox-rows.js';
+import { DeliveryFailures } from './delivery-failures.js';
+import { RetryTiming } from './retry-timing.js';
 import { settleStranded } from './stranded.js';
 
 export { type DispatcherStats, emptyStats } from './deliver.js';
@@ -70,11 +71,8 @@ export class Dispatcher {
   private waitingFor: string | undefined;
   private readonly log: Logger;
   private readonly lanes = new Map<string, Lane>();
-  /** performance.now() until which a rejected token pauses every lane, and the pauses in a row so far. */
-  private pausedUntil = 0;
-  private pauses = 0;
-  /** performance.now() before which a failed row is not retried. */
-  private readonly retryAt = new Map<number, number>();
+  private readonly timing: RetryTiming;
+  private readonly failures: DeliveryFailures;
   private readonly tasks = new Set<Promise<void>>();
   /** Deliveries in progress, so that recovering in-flight rows skips the rows they claimed. */
   private readonly deliveries = new Set<DeliveryContext>();
@@ -94,10 +92,21 @@ export class Dispatcher {
   private knownLanes: string[] | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
+    this.log = options.log.child({ component: 'dispatcher' });
     this.rows = new OutboxRows(options.db);
     this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
     this.lease = new OutboxLease(options.db, this.leaseTtlMs);
-    this.log = options.log.child({ component: 'dispatcher' });
+    this.timing = new RetryTiming(options.retryBaseMs ?? 1000, options.maxRetryDelayMs ?? 60_000);
+    this.failures = new DeliveryFailures({
+      rows: this.rows,
+      stats: this.stats,
+      timing: this.timing,
+      log: this.log,
+      ephemeralAttempts: options.ephemeralAttempts ?? 5,
+      onDead: () => {
+        this.strandedCheckDue = true;
+      },
+    });
   }
 
   /**
@@ -204,7 +213,7 @@ export class Dispatcher {
     for (const row of this.rows.inflight()) {
       if (own.has(row.id)) continue;
       if (row.kind === 'ephemeral') {
-        this.markDead(row, 'in flight when the dispatcher stopped; not sent again because Slack cannot tell whether it arrived');
+        this.failures.markDead(row, 'in flight when the dispatcher stopped; not sent again because Slack cannot tell whether it arrived');
         continue;
       }
       const uncertain = row.kind === 'post' || row.kind === 'reply';
@@ -233,7 +242,7 @@ export class Dispatcher {
         const head = this.rows.laneHead(key, nowIso);
         if (!head) continue;
         pending += 1;
-        const readyAt = Math.max(lane.nextCallAt, lane.blockedUntil, this.pausedUntil, this.retryAt.get(head.id) ?? 0);
+        const readyAt = Math.max(lane.nextCallAt, lane.blockedUntil, this.timing.readyAt(head.id));
         if (readyAt > now) nextLookAt = Math.min(nextLookAt, readyAt);
         else if (this.active < (this.options.maxConcurrentCalls ?? 4) && this.lease.holds(this.leaseTtlMs / 2)) this.launch(lane, head.id);
       }
@@ -314,7 +323,7 @@ export class Dispatcher {
     try {
       row = this.rows.get(id);
     } catch (error) {
-      this.settleUnreadable(id, error);
+      this.failures.settleUnreadable(id, error);
       return;
     }
     if (!row || row.state !== 'pending') return;
@@ -333,123 +342,13 @@ export class Dispatcher {
     this.deliveries.add(ctx);
     try {
       await deliver(row, ctx);
-      this.retryAt.delete(row.id);
-      this.resumeDelivery();
+      this.timing.forget(row.id);
+      if (this.timing.resume()) this.log.info('Slack accepted the bot token again; delivery resumed');
     } catch (error) {
-      this.settleFailure(lane, ctx.claimed ?? row, error);
+      this.failures.settle(lane, ctx.claimed ?? row, error);
     } finally {
       this.deliveries.delete(ctx);
     }
-  }
-
-  /** Marks a row with an invalid payload dead; after a read error, waits before the row is read again. */
-  private settleUnreadable(id: number, error: unknown): void {
-    try {
-      if (error instanceof InvalidPayloadError) {
-        this.rows.markDead(id, error.message);
-        this.stats.dead += 1;
-        this.strandedCheckDue = true;
-        this.log.error({ outboxId: id, messageKey: error.messageKey, error: error.message }, `${error.message}; marked dead`);
-        return;
-      }
-    } catch (recordError) {
-      this.log.error({ err: recordError, outboxId: id }, 'could not mark an unreadable outbox row dead');
-    }
-    const delay = this.backoff(1);
-    this.retryAt.set(id, performance.now() + delay);
-    this.log.error({ err: error, outboxId: id, retryInMs: Math.round(delay) }, 'reading an outbox row failed; trying again later');
-  }
-
-  private settleFailure(lane: Lane, row: OutboxRow, error: unknown): void {
-    try {
-      if (error instanceof CallFailure) this.handleFailure(lane, error.row, error.cause);
-      else if (error instanceof UndeliverableRow) this.markDead(error.row, error.message);
-      else this.handleInternalError(row, error);
-    } catch (recordError) {
-      this.log.error(
-        { err: recordError, cause: error, outboxId: row.id, messageKey: row.messageKey },
-        'could not record a failed delivery; the next start resumes the row',
-      );
-    }
-  }
-
-  private handleFailure(lane: Lane, row: OutboxRow, cause: unknown): void {
-    const failure = classifySlackError(cause);
-    const attempt = row.attempts + 1;
-    const ephemeralAttempts = this.options.ephemeralAttempts ?? 5;
-    if (!failure.retryable || (row.kind === 'ephemeral' && attempt >= ephemeralAttempts)) {
-      this.markDead(row, failure.description);
-      return;
-    }
-    if (failure.pausesDelivery) {
-      this.pauseDelivery(row, failure.description);
-      return;
-    }
-    const now = performance.now();
-    const delay = failure.retryAfterMs ?? this.backoff(attempt);
-    if (failure.retryAfterMs !== undefined) lane.blockedUntil = now + failure.retryAfterMs;
-    this.retryAt.set(row.id, now + delay);
-    this.rows.markRetry(row.id, failure.description, failure.uncertain && (row.kind === 'post' || row.kind === 'reply'));
-    this.stats.retried += 1;
-    this.log.warn(
-      { outboxId: row.id, messageKey: row.messageKey, channel: row.channel, kind: row.kind, attempt, retryInMs: Math.round(delay), error: failure.description },
-      `Slack call for ${row.kind} ${row.messageKey} failed; retrying`,
-    );
-  }
-
-  /**
-   * Returns the row to pending and pauses every lane, because a rejected token fails every call alike. The
-   * pause grows like a row's backoff and ends at the first call that succeeds. Logged once per pause.
-   */
-  private pauseDelivery(row: OutboxRow, reason: string): void {
-    this.rows.markRetry(row.id, reason, false);
-    this.stats.retried += 1;
-    const now = performance.now();
-    if (now < this.pausedUntil) return;
-    this.pauses += 1;
-    const delay = this.backoff(this.pauses);
-    this.pausedUntil = now + delay;
-    this.log.error(
-      { outboxId: row.id, messageKey: row.messageKey, channel: row.channel, pauses: this.pauses, retryInMs: Math.round(delay), error: reason },
-      `Slack rejected the bot token (${reason}); delivery to every channel is paused and tried again in ` +
-        `${Math.ceil(delay / 1000)} s. No row is dropped. Replace SLACK_BOT_TOKEN or reinstall the Slack app`,
-    );
-  }
-
-  /** Ends a token pause after a call succeeded. */
-  private resumeDelivery(): void {
-    if (this.pauses === 0) return;
-    this.pauses = 0;
-    this.pausedUntil = 0;
-    this.log.info('Slack accepted the bot token again; delivery resumed');
-  }
-
-  /** Returns a row to pending after a database error or a bug (a post as uncertain), so a later attempt can finish it. */
-  private handleInternalError(row: OutboxRow, error: unknown): void {
-    this.log.error({ err: error, outboxId: row.id, messageKey: row.messageKey, kind: row.kind }, 'delivering an outbox row failed');
-    try {
-      this.rows.resetInflight(row.id, row.kind === 'post' || row.kind === 'reply');
-      this.retryAt.set(row.id, performance.now() + this.backoff(row.attempts + 1));
-    } catch (resetError) {
-      this.log.error({ err: resetError, outboxId: row.id }, 'could not return the row to pending; the next start resumes it');
-    }
-  }
-
-  private markDead(row: OutboxRow, reason: string): void {
-    this.rows.markDead(row.id, reason);
-    this.strandedCheckDue = true;
-    this.retryAt.delete(row.id);
-    this.stats.dead += 1;
-    this.log.error(
-      { outboxId: row.id, messageKey: row.messageKey, channel: row.channel, kind: row.kind, error: reason },
-      `outbox ${row.kind} ${row.messageKey} is dead: ${reason}`,
-    );
-  }
-
-  private backoff(attempt: number): number {
-    const base = this.options.retryBaseMs ?? 1000;
-    const capped = Math.min(this.options.maxRetryDelayMs ?? 60_000, base * 2 ** (attempt - 1));
-    return capped * (0.8 + Math.random() * 0.4);
   }
 
   private resolveDrain(): void {
