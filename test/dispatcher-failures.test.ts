@@ -224,4 +224,20 @@ describe('Dispatcher failures', () => {
     expect(standIn.messages('C0EAST').map((message) => message.text)).toEqual(['v3']);
     expect(states()).toEqual(['sent', 'superseded', 'superseded']);
   });
+
+  it('counts rate limits in one line', async () => {
+    await startStandIn();
+    standIn.failNext('chat.postMessage', { rateLimited: 0 }, 5);
+    const { log, lines } = captureLog();
+    for (let i = 0; i < 3; i += 1) add({ kind: 'post', messageKey: `alert:${i}`, channel: 'C0EAST', payload: { text: `alert ${i}` } });
+    const instance = dispatcher({ log });
+    instance.start();
+    await instance.drain();
+
+    expect(standIn.messages('C0EAST')).toHaveLength(3);
+    expect(instance.stats.retried).toBe(5);
+    const warnings = lines.filter((line) => line.level === 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.msg).toContain('Slack rate-limited 1 call(s)');
+  });
 });
