@@ -240,4 +240,19 @@ describe('Dispatcher failures', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.msg).toContain('Slack rate-limited 1 call(s)');
   });
+
+  it('sends a rejected ephemeral as text', async () => {
+    await startStandIn({ users: [{ id: 'U0ANA', name: 'ana' }] });
+    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'z'.repeat(3001) } }];
+    add({ kind: 'ephemeral', messageKey: 'e:1', channel: 'C0EAST', payload: { text: 'only for ana', blocks, options: { user: 'U0ANA' } } });
+    const instance = dispatcher();
+    instance.start();
+    await instance.drain();
+
+    const [ephemeral] = standIn.ephemerals('C0EAST', 'U0ANA');
+    expect(ephemeral?.text).toContain('only for ana');
+    expect(ephemeral?.blocks).toBeUndefined();
+    expect(states()).toEqual(['sent']);
+    expect(instance.stats).toMatchObject({ ephemeral: 1, shownAsText: 1, dead: 0 });
+  });
 });

@@ -231,7 +231,10 @@ async function deliverEdit(row: OutboxRow, posted: PostedRow, ctx: DeliveryConte
   ctx.stats.updated += 1;
 }
 
-/** Posts an ephemeral message to `options.user`, in the thread of `threadKey` when one is named. */
+/**
+ * Posts an ephemeral message to `options.user`, in the thread of `threadKey` when one is named, as its text
+ * alone when Slack rejects its blocks.
+ */
 async function deliverEphemeral(row: OutboxRow, ctx: DeliveryContext): Promise<void> {
   const user = row.payload.options?.user;
   if (typeof user !== 'string' || user === '') {
@@ -240,13 +243,13 @@ async function deliverEphemeral(row: OutboxRow, ctx: DeliveryContext): Promise<v
   const parent = parentOf(row, ctx);
   if (!ctx.rows.claim(row.id)) return;
   ctx.claimed = row;
-  await call(row, () =>
+  await sendWithFallback(row, row.payload, ctx, (sent) =>
     ctx.client.chat.postEphemeral({
-      ...options(row.payload),
+      ...options(sent),
       channel: parent?.channel ?? row.channel,
       user,
-      text: row.payload.text,
-      ...(row.payload.blocks ? { blocks: row.payload.blocks } : {}),
+      text: sent.text,
+      ...(sent.blocks ? { blocks: sent.blocks } : {}),
       ...(parent ? { thread_ts: parent.ts } : {}),
     } as Parameters<WebClient['chat']['postEphemeral']>[0]),
   );
