@@ -109,6 +109,14 @@ describe('replay inputs', () => {
     expect(problems[0]).toContain('the first at steps[0].apply.file(all.json).items[1]');
   });
 
+  it('bounds the rule passes of an advance', () => {
+    const problems = problemsOf(writeScenario('long-advance', [{ at: '+0', advance: { for: '2d', every: '10s' } }]));
+    expect(problems).toEqual([
+      'steps[0].advance: 2d every 10s makes 17280 rule passes, more than the 5000 a step may run; set a longer every',
+    ]);
+    expect(problemsOf(writeScenario('short-advance', [{ at: '+0', advance: { for: '2d', every: '1m' } }]))).toEqual([]);
+  });
+
   it('names the step that failed', async () => {
     const file = writeScenario('bad-click', [
       { at: '+0', apply: NODE },

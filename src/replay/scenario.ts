@@ -165,6 +165,13 @@ function checkDirectory(config: PitstopConfig, slack: SlackDirectory, problems: 
   });
 }
 
+/**
+ * Rule passes one `advance` step may run. Each pass also delivers the outbox, tens of milliseconds in a
+ * replay of the shipped scenario, so this bounds a step to minutes of wall time.
+ * NOTE: the bound is a judgment of how long a replay should take, not a limit of the engine.
+ */
+const MAX_ADVANCE_PASSES = 5000;
+
 interface StepContext {
   dir: string;
   start: Date;
@@ -232,7 +239,14 @@ function resolveAction(
     const advance = body as { for: string; every?: string };
     const forMs = parseDuration(advance.for);
     const everyMs = advance.every === undefined ? context.tickMs : parseDuration(advance.every);
-    if (everyMs <= 0 || everyMs > forMs) context.problems.push(`${path}.advance.every: must be more than 0 and at most ${advance.for}`);
+    if (everyMs <= 0 || everyMs > forMs) {
+      context.problems.push(`${path}.advance.every: must be more than 0 and at most ${advance.for}`);
+    } else if (Math.ceil(forMs / everyMs) > MAX_ADVANCE_PASSES) {
+      context.problems.push(
+        `${path}.advance: ${advance.for} every ${advance.every ?? 'tick'} makes ${Math.ceil(forMs / everyMs)} rule passes, ` +
+          `more than the ${MAX_ADVANCE_PASSES} a step may run; set a longer every`,
+      );
+    }
     return { ...base, action, forMs, everyMs };
   }
   if (cluster !== undefined) context.problems.push(`${path}.cluster: only apply and delete steps take a cluster`);
