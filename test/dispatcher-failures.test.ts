@@ -255,4 +255,21 @@ describe('Dispatcher failures', () => {
     expect(states()).toEqual(['sent']);
     expect(instance.stats).toMatchObject({ ephemeral: 1, shownAsText: 1, dead: 0 });
   });
+
+  it('finds a lost post behind many newer messages', async () => {
+    await startStandIn();
+    standIn.failNext('chat.postMessage', { dropResponse: true });
+    add({ kind: 'post', messageKey: 'alert:6', channel: 'C0EAST', payload: { text: 'alert 6' } });
+    const instance = dispatcher({ retryBaseMs: 300 });
+    instance.start();
+    await standIn.waitForCalls('chat.postMessage', 1);
+    // People keep talking in the channel before the lookup runs.
+    for (let i = 0; i < 1200; i += 1) standIn.postUserMessage('C0EAST', { user: 'U0ANA', text: `chatter ${i}` });
+    await instance.drain();
+
+    expect(calls('chat.postMessage')).toBe(1);
+    expect(calls('conversations.history')).toBe(7);
+    expect(standIn.calls.find((call) => call.method === 'conversations.history')?.arguments.oldest).toMatch(/^\d+\.000000$/);
+    expect(instance.stats).toMatchObject({ recovered: 1, posted: 0 });
+  });
 });

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { MessagePayload } from '../store/outbox.js';
 import { contentHash } from './content-hash.js';
-import { findPostedByKey, messageMetadata } from './message-metadata.js';
+import { findPostedByKey, lookupOldest, messageMetadata } from './message-metadata.js';
 import type { InvalidPayloadError, OutboxRow, OutboxRows, PostedRow } from './outbox-rows.js';
 import { contentRejection, textFallback } from './text-fallback.js';
 
@@ -167,7 +167,9 @@ async function deliverPost(row: OutboxRow, ctx: DeliveryContext): Promise<void> 
     );
 
   if (row.uncertain) {
-    const found = await call(row, () => findPostedByKey(ctx.client, { channel, key: row.messageKey, threadTs: parent?.ts }));
+    const oldest = lookupOldest(row.createdAt);
+    const target = { channel, key: row.messageKey, ...(parent ? { threadTs: parent.ts } : {}), ...(oldest ? { oldest } : {}) };
+    const found = await call(row, () => findPostedByKey(ctx.client, target));
     if (found) {
       record(found, payload);
       ctx.stats.recovered += 1;

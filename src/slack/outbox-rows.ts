@@ -17,6 +17,8 @@ export interface OutboxRow {
   /** True when an earlier attempt may have reached Slack, so a post must look for itself before posting again. */
   uncertain: boolean;
   nextAttemptAt: string;
+  /** When the row was enqueued, on the context's clock; a post cannot have reached Slack before. */
+  createdAt: string;
 }
 
 /** A message the dispatcher has posted: where it is and what it shows now. */
@@ -47,6 +49,7 @@ interface RawOutboxRow {
   attempts: number;
   uncertain: number;
   next_attempt_at: string;
+  created_at: string;
 }
 
 /** An outbox row whose payload is not a JSON object with a `text` string, so no retry can send it. */
@@ -87,10 +90,11 @@ function toRow(raw: RawOutboxRow): OutboxRow {
     attempts: raw.attempts,
     uncertain: raw.uncertain === 1,
     nextAttemptAt: raw.next_attempt_at,
+    createdAt: raw.created_at,
   };
 }
 
-const COLUMNS = 'id, kind, message_key, channel, thread_key, payload, state, attempts, uncertain, next_attempt_at';
+const COLUMNS = 'id, kind, message_key, channel, thread_key, payload, state, attempts, uncertain, next_attempt_at, created_at';
 
 /**
  * The lane of an outbox row `o`: ephemerals are not paced, so they do not queue behind a channel's posts.
