@@ -272,4 +272,21 @@ describe('Dispatcher failures', () => {
     expect(standIn.calls.find((call) => call.method === 'conversations.history')?.arguments.oldest).toMatch(/^\d+\.000000$/);
     expect(instance.stats).toMatchObject({ recovered: 1, posted: 0 });
   });
+
+  it('holds back a rate-limited method everywhere', async () => {
+    const channels = Array.from({ length: 24 }, (_, index) => ({ id: `C0CH${index}`, name: `ch-${index}` }));
+    // chat.update is limited per workspace, so a 429 in one channel applies to every channel.
+    await startStandIn({ channels, methodLimits: { 'chat.update': { perMinute: 720, burst: 8 } } });
+    for (const channel of channels) add({ kind: 'post', messageKey: `m:${channel.id}`, channel: channel.id, payload: { text: 'v1' } });
+    const instance = dispatcher();
+    instance.start();
+    await instance.drain();
+    for (const channel of channels) add({ kind: 'update', messageKey: `m:${channel.id}`, channel: channel.id, payload: { text: 'v2' } });
+    instance.wake();
+    await instance.drain();
+
+    expect(channels.every((channel) => standIn.messages(channel.id)[0]?.text === 'v2')).toBe(true);
+    // Each Retry-After window lets through the calls already in flight (up to 4) and no more.
+    expect(instance.stats.retried).toBeLessThanOrEqual(12);
+  }, 10_000);
 });

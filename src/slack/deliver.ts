@@ -36,8 +36,10 @@ export class CallFailure extends Error {
   constructor(
     readonly row: OutboxRow,
     override readonly cause: unknown,
+    /** The Web API method that failed, such as `chat.update`. */
+    readonly method: string,
   ) {
-    super(`Slack call for ${row.kind} ${row.messageKey} failed`);
+    super(`Slack call ${method} for ${row.kind} ${row.messageKey} failed`);
     this.name = 'CallFailure';
   }
 }
@@ -70,11 +72,11 @@ const RESERVED = new Set(['channel', 'ts', 'text', 'blocks', 'thread_ts', 'metad
 /** chat.update takes these of a post's options; the rest (unfurls, reply_broadcast, author) apply to posts only. */
 const UPDATE_OPTIONS = new Set(['attachments', 'link_names', 'parse', 'file_ids']);
 
-async function call<T>(row: OutboxRow, run: () => Promise<T>): Promise<T> {
+async function call<T>(row: OutboxRow, method: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    throw new CallFailure(row, error);
+    throw new CallFailure(row, error, method);
   }
 }
 
@@ -86,20 +88,21 @@ async function sendWithFallback<T>(
   row: OutboxRow,
   payload: MessagePayload,
   ctx: DeliveryContext,
+  method: string,
   send: (payload: MessagePayload) => Promise<T>,
 ): Promise<{ result: T; shows: MessagePayload }> {
   try {
     return { result: await send(payload), shows: payload };
   } catch (error) {
     const rejection = contentRejection(error);
-    if (!rejection) throw new CallFailure(row, error);
+    if (!rejection) throw new CallFailure(row, error, method);
     ctx.log.error(
       { outboxId: row.id, messageKey: row.messageKey, channel: row.channel, kind: row.kind, error: rejection.description },
       `Slack rejected ${row.kind} ${row.messageKey} (${rejection.description}); sending its text alone`,
     );
     const fallback = textFallback(payload, rejection.name);
     ctx.paced();
-    const result = await call(row, () => send(fallback));
+    const result = await call(row, method, () => send(fallback));
     ctx.stats.shownAsText += 1;
     return { result, shows: fallback };
   }
@@ -169,7 +172,8 @@ async function deliverPost(row: OutboxRow, ctx: DeliveryContext): Promise<void> 
   if (row.uncertain) {
     const oldest = lookupOldest(row.createdAt);
     const target = { channel, key: row.messageKey, ...(parent ? { threadTs: parent.ts } : {}), ...(oldest ? { oldest } : {}) };
-    const found = await call(row, () => findPostedByKey(ctx.client, target));
+    const method = parent ? 'conversations.replies' : 'conversations.history';
+    const found = await call(row, method, () => findPostedByKey(ctx.client, target));
     if (found) {
       record(found, payload);
       ctx.stats.recovered += 1;
@@ -180,7 +184,7 @@ async function deliverPost(row: OutboxRow, ctx: DeliveryContext): Promise<void> 
 
   const metadata = payload.options?.metadata;
   ctx.paced();
-  const { result, shows } = await sendWithFallback(row, payload, ctx, (sent) =>
+  const { result, shows } = await sendWithFallback(row, payload, ctx, 'chat.postMessage', (sent) =>
     ctx.client.chat.postMessage({
       ...options(sent),
       channel,
@@ -217,7 +221,7 @@ async function deliverEdit(row: OutboxRow, posted: PostedRow, ctx: DeliveryConte
   const metadata = newest.payload.options?.metadata;
   const attachments = newest.payload.options?.attachments;
   ctx.paced();
-  const { shows } = await sendWithFallback(newest, newest.payload, ctx, (sent) =>
+  const { shows } = await sendWithFallback(newest, newest.payload, ctx, 'chat.update', (sent) =>
     ctx.client.chat.update({
       ...options(sent, UPDATE_OPTIONS),
       channel: posted.channel,
@@ -245,7 +249,7 @@ async function deliverEphemeral(row: OutboxRow, ctx: DeliveryContext): Promise<v
   const parent = parentOf(row, ctx);
   if (!ctx.rows.claim(row.id)) return;
   ctx.claimed = row;
-  await sendWithFallback(row, row.payload, ctx, (sent) =>
+  await sendWithFallback(row, row.payload, ctx, 'chat.postEphemeral', (sent) =>
     ctx.client.chat.postEphemeral({
       ...options(sent),
       channel: parent?.channel ?? row.channel,

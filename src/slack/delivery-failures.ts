@@ -46,7 +46,7 @@ export class DeliveryFailures {
    */
   settle(lane: { blockedUntil: number }, row: OutboxRow, error: unknown): void {
     try {
-      if (error instanceof CallFailure) this.handleFailure(lane, error.row, error.cause);
+      if (error instanceof CallFailure) this.handleFailure(lane, error);
       else if (error instanceof UndeliverableRow) this.markDead(error.row, error.message);
       else this.handleInternalError(row, error);
     } catch (recordError) {
@@ -57,8 +57,9 @@ export class DeliveryFailures {
     }
   }
 
-  private handleFailure(lane: { blockedUntil: number }, row: OutboxRow, cause: unknown): void {
-    const failure = classifySlackError(cause);
+  private handleFailure(lane: { blockedUntil: number }, callFailure: CallFailure): void {
+    const { row, method } = callFailure;
+    const failure = classifySlackError(callFailure.cause);
     const attempt = row.attempts + 1;
     const ephemeralAttempts = this.deps.ephemeralAttempts;
     if (!failure.retryable || (row.kind === 'ephemeral' && attempt >= ephemeralAttempts)) {
@@ -71,11 +72,15 @@ export class DeliveryFailures {
     }
     const now = performance.now();
     const delay = failure.retryAfterMs ?? this.deps.timing.backoff(attempt);
-    if (failure.retryAfterMs !== undefined) lane.blockedUntil = now + failure.retryAfterMs;
+    if (failure.retryAfterMs !== undefined) {
+      lane.blockedUntil = now + failure.retryAfterMs;
+      // Only chat.postMessage is limited per channel; Slack limits the other methods per workspace.
+      if (method !== 'chat.postMessage') this.deps.timing.blockMethod(method, now + failure.retryAfterMs);
+    }
     this.deps.timing.retryAfter(row.id, now + delay);
     this.deps.rows.markRetry(row.id, failure.description, failure.uncertain && (row.kind === 'post' || row.kind === 'reply'));
     this.deps.stats.retried += 1;
-    const fields = { outboxId: row.id, messageKey: row.messageKey, channel: row.channel, kind: row.kind, attempt, retryInMs: Math.round(delay), error: failure.description };
+    const fields = { outboxId: row.id, messageKey: row.messageKey, channel: row.channel, kind: row.kind, method, attempt, retryInMs: Math.round(delay), error: failure.description };
     if (failure.retryAfterMs === undefined) {
       this.deps.log.warn(fields, `Slack call for ${row.kind} ${row.messageKey} failed; retrying`);
       return;

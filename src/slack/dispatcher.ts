@@ -43,6 +43,16 @@ export interface DispatcherOptions {
 /** Polls between two checks for stranded rows when nothing woke the dispatcher. */
 const STRANDED_CHECK_POLLS = 10;
 
+/**
+ * The Web API method a lane head is expected to call. A post may turn out to be an edit or a lookup, but
+ * its lane's pacing covers that.
+ */
+function methodOf(kind: OutboxRow['kind']): string {
+  if (kind === 'update') return 'chat.update';
+  if (kind === 'ephemeral') return 'chat.postEphemeral';
+  return 'chat.postMessage';
+}
+
 interface Lane {
   busy: boolean;
   /** performance.now() before which the next paced call waits. */
@@ -242,7 +252,7 @@ export class Dispatcher {
         const head = this.rows.laneHead(key, nowIso);
         if (!head) continue;
         pending += 1;
-        const readyAt = Math.max(lane.nextCallAt, lane.blockedUntil, this.timing.readyAt(head.id));
+        const readyAt = Math.max(lane.nextCallAt, lane.blockedUntil, this.timing.readyAt(head.id, methodOf(head.kind)));
         if (readyAt > now) nextLookAt = Math.min(nextLookAt, readyAt);
         else if (this.active < (this.options.maxConcurrentCalls ?? 4) && this.lease.holds(this.leaseTtlMs / 2)) this.launch(lane, head.id);
       }

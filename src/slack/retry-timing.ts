@@ -13,6 +13,8 @@ export class RetryTiming {
   private pauses = 0;
   private rateLimited = 0;
   private rateLimitLoggedAt = Number.NEGATIVE_INFINITY;
+  /** Time until which Slack's Retry-After holds back a method whose limit covers the whole workspace. */
+  private readonly methodBlockedUntil = new Map<string, number>();
 
   constructor(
     private readonly baseMs: number,
@@ -33,9 +35,14 @@ export class RetryTiming {
     this.retryAt.delete(id);
   }
 
-  /** Returns the time from which row `id` may be sent, the token pause included. */
-  readyAt(id: number): number {
-    return Math.max(this.pausedUntil, this.retryAt.get(id) ?? 0);
+  /** Returns the time from which row `id`, which calls `method`, may be sent, pauses included. */
+  readyAt(id: number, method: string): number {
+    return Math.max(this.pausedUntil, this.retryAt.get(id) ?? 0, this.methodBlockedUntil.get(method) ?? 0);
+  }
+
+  /** Holds back every call of `method` until `until`. */
+  blockMethod(method: string, until: number): void {
+    this.methodBlockedUntil.set(method, Math.max(until, this.methodBlockedUntil.get(method) ?? 0));
   }
 
   /** Starts a pause of every lane unless one runs; returns its delay and count, or undefined when one ran. */

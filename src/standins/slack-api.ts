@@ -37,6 +37,11 @@ export interface SlackStandInOptions {
   postsPerSecondPerChannel?: number;
   /** Posts a channel may take at once above the steady rate; default 3. */
   postBurst?: number;
+  /**
+   * Workspace-wide limits of other methods, as Slack's rate tiers set them (chat.update is Tier 3, 50+ per
+   * minute), such as `{ 'chat.update': { perMinute: 50, burst: 5 } }`. Unset methods are not limited.
+   */
+  methodLimits?: Record<string, { perMinute: number; burst?: number }>;
   /** How long a trigger id stays usable; default 3000 ms, as at Slack. */
   triggerTtlMs?: number;
   /** Source of message timestamps (`ts`); default the system clock. Rate limits always use real time. */
@@ -131,6 +136,7 @@ class StandInServer implements SlackStandIn {
   });
   private readonly sockets = new Set<Socket>();
   private readonly buckets = new Map<string, TokenBucket>();
+  private readonly methodBuckets = new Map<string, TokenBucket>();
   private readonly faults = new Map<string, StandInFault[]>();
   private readonly waiters = new Set<() => void>();
   readonly socket: SocketModeServer;
@@ -312,7 +318,7 @@ class StandInServer implements SlackStandIn {
     if (method === CONNECTIONS_OPEN_METHOD) return send(response, 200, { ok: true, ...this.socket.openConnection() });
     const handler = methods[method];
     if (!handler) return send(response, 200, { ok: false, error: 'unknown_method' });
-    const bucket = method === 'chat.postMessage' ? this.bucketFor(new Args(args)) : undefined;
+    const bucket = method === 'chat.postMessage' ? this.bucketFor(new Args(args)) : this.methodBucket(method);
     const waitMs = bucket?.waitMs(performance.now()) ?? 0;
     if (waitMs > 0) return sendRateLimited(response, Math.max(1, Math.ceil(waitMs / 1000)));
     const result = this.invoke(handler, args);
@@ -336,6 +342,18 @@ class StandInServer implements SlackStandIn {
     if (token === undefined || token === '') return 'not_authed';
     if (token === this.options.appToken) return 'not_allowed_token_type';
     return token === this.options.botToken ? undefined : 'invalid_auth';
+  }
+
+  /** Returns the workspace-wide bucket of a method with a configured limit. */
+  private methodBucket(method: string): TokenBucket | undefined {
+    const limit = this.options.methodLimits?.[method];
+    if (!limit) return undefined;
+    let bucket = this.methodBuckets.get(method);
+    if (!bucket) {
+      bucket = new TokenBucket(limit.perMinute / 60, limit.burst ?? 1, performance.now());
+      this.methodBuckets.set(method, bucket);
+    }
+    return bucket;
   }
 
   /** Returns the post-rate bucket of the `channel` argument's channel; rejected posts spend no token. */
