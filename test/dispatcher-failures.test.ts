@@ -9,7 +9,7 @@ import { createDispatchClient } from '../src/slack/client.js';
 import { Dispatcher, type DispatcherOptions } from '../src/slack/dispatcher.js';
 import { type SlackStandIn, type SlackStandInOptions, startSlackStandIn } from '../src/standins/slack-api.js';
 import { type Db, openStore } from '../src/store/db.js';
-import { enqueue, type OutboxItem } from '../src/store/outbox.js';
+import { enqueue, type OutboxItem, postedMessage } from '../src/store/outbox.js';
 
 const TOKEN = 'xoxb-failures-test';
 const CHANNELS = [
@@ -289,4 +289,28 @@ describe('Dispatcher failures', () => {
     // Each Retry-After window lets through the calls already in flight (up to 4) and no more.
     expect(instance.stats.retried).toBeLessThanOrEqual(12);
   }, 10_000);
+
+  it('posts again a message deleted in Slack', async () => {
+    await startStandIn();
+    add({ kind: 'post', messageKey: 'alert:7', channel: 'C0EAST', payload: { text: 'v1' } });
+    const instance = dispatcher();
+    instance.start();
+    await instance.drain();
+    const [first] = standIn.messages('C0EAST');
+    const admin = createDispatchClient({ botToken: TOKEN, slackApiUrl: standIn.url, log: silentLogger });
+    await admin.chat.delete({ channel: 'C0EAST', ts: first!.ts });
+
+    add({ kind: 'update', messageKey: 'alert:7', channel: 'C0EAST', payload: { text: 'v2' } });
+    add({ kind: 'reply', messageKey: 'alert:7:r', channel: 'C0EAST', threadKey: 'alert:7', payload: { text: 'escalated' } });
+    instance.wake();
+    await instance.drain();
+
+    const messages = standIn.messages('C0EAST');
+    expect(messages.map((message) => message.text)).toEqual(['v2']);
+    expect(messages[0]?.ts).not.toBe(first?.ts);
+    expect(standIn.thread('C0EAST', messages[0]!.ts).map((reply) => reply.text)).toEqual(['escalated']);
+    expect(postedMessage(db, 'alert:7')?.ts).toBe(messages[0]?.ts);
+    expect(states()).toEqual(['sent', 'sent', 'sent']);
+    expect(instance.stats.dead).toBe(0);
+  });
 });

@@ -5,6 +5,7 @@ import type { MessagePayload } from '../store/outbox.js';
 import { contentHash } from './content-hash.js';
 import { findPostedByKey, lookupOldest, messageMetadata } from './message-metadata.js';
 import type { InvalidPayloadError, OutboxRow, OutboxRows, PostedRow } from './outbox-rows.js';
+import { classifySlackError } from './slack-errors.js';
 import { contentRejection, textFallback } from './text-fallback.js';
 
 /** Counts of what a dispatcher did since it was created. */
@@ -218,23 +219,46 @@ async function deliverEdit(row: OutboxRow, posted: PostedRow, ctx: DeliveryConte
     return;
   }
 
-  const metadata = newest.payload.options?.metadata;
-  const attachments = newest.payload.options?.attachments;
   ctx.paced();
-  const { shows } = await sendWithFallback(newest, newest.payload, ctx, 'chat.update', (sent) =>
-    ctx.client.chat.update({
-      ...options(sent, UPDATE_OPTIONS),
-      channel: posted.channel,
-      ts: posted.ts,
-      text: sent.text,
-      ...(sent.blocks ? { blocks: sent.blocks } : {}),
-      // A text fallback also clears the attachments it left out, which chat.update would otherwise keep.
-      ...(sent !== newest.payload && attachments !== undefined ? { attachments: [] } : {}),
-      ...(metadata !== undefined ? { metadata: messageMetadata(newest.messageKey, metadata) } : {}),
-    } as Parameters<WebClient['chat']['update']>[0]),
-  );
+  let shows: MessagePayload;
+  try {
+    ({ shows } = await sendWithFallback(newest, newest.payload, ctx, 'chat.update', (sent) => updateMessage(sent, newest, posted, ctx)));
+  } catch (error) {
+    if (!(error instanceof CallFailure) || classifySlackError(error.cause).description !== 'message_not_found') throw error;
+    postAgain(newest, ctx);
+    return;
+  }
   ctx.rows.recordEdited(newest.id, newest.messageKey, hash, shown(shows), ctx.clock.now().toISOString());
   ctx.stats.updated += 1;
+}
+
+/**
+ * Turns an edit of a message that Slack no longer has (deleted by someone, or by a retention policy) into
+ * a new post of it, as its post or thread reply was, so the message shows again.
+ */
+function postAgain(row: OutboxRow, ctx: DeliveryContext): void {
+  const post = ctx.rows.lastPost(row.messageKey) ?? { kind: row.kind === 'reply' ? 'reply' : 'post', threadKey: row.threadKey };
+  ctx.rows.repost(row.id, row.messageKey, post);
+  ctx.log.warn(
+    { outboxId: row.id, messageKey: row.messageKey, channel: row.channel },
+    `message ${row.messageKey} no longer exists in Slack (message_not_found); posting it again`,
+  );
+}
+
+/** Calls chat.update with `sent`, the newest edit's payload or its text fallback. */
+function updateMessage(sent: MessagePayload, newest: OutboxRow, posted: PostedRow, ctx: DeliveryContext): Promise<unknown> {
+  const metadata = newest.payload.options?.metadata;
+  const attachments = newest.payload.options?.attachments;
+  return ctx.client.chat.update({
+    ...options(sent, UPDATE_OPTIONS),
+    channel: posted.channel,
+    ts: posted.ts,
+    text: sent.text,
+    ...(sent.blocks ? { blocks: sent.blocks } : {}),
+    // A text fallback also clears the attachments it left out, which chat.update would otherwise keep.
+    ...(sent !== newest.payload && attachments !== undefined ? { attachments: [] } : {}),
+    ...(metadata !== undefined ? { metadata: messageMetadata(newest.messageKey, metadata) } : {}),
+  } as Parameters<WebClient['chat']['update']>[0]);
 }
 
 /**

@@ -240,6 +240,19 @@ export class OutboxRows {
     })();
   }
 
+  /**
+   * Forgets the Slack message of `messageKey`, which Slack no longer has, and turns row `id` back into a
+   * pending post (or reply, with its thread) of it, in one transaction.
+   */
+  repost(id: number, messageKey: string, post: { kind: 'post' | 'reply'; threadKey: string | null }): void {
+    const forget = this.statement('UPDATE slack_messages SET ts = NULL, thread_ts = NULL, content_hash = NULL WHERE key = ?');
+    const reset = this.statement(`UPDATE outbox SET kind = ?, thread_key = ?, state = 'pending', uncertain = 0 WHERE id = ?`);
+    this.db.transaction(() => {
+      forget.run(messageKey);
+      reset.run(post.kind, post.threadKey, id);
+    })();
+  }
+
   get(id: number): OutboxRow | undefined {
     const raw = this.statement<[number], RawOutboxRow>(`SELECT ${COLUMNS} FROM outbox WHERE id = ?`).get(id);
     return raw ? toRow(raw) : undefined;
