@@ -110,7 +110,8 @@ function answerEphemeral(
 export function registerActionHandlers(app: App, ctx: PitstopContext): void {
   for (const actionId of ACTION_IDS) {
     app.action<BlockAction>({ type: 'block_actions', action_id: actionId }, async ({ ack, body, action, context }) => {
-      await ack();
+      // The state change is one SQLite transaction of a few milliseconds, so it runs before the ack: a
+      // crash in between leaves the click unacknowledged, and Slack delivers it again.
       if (context.retryNum !== undefined) ctx.log.info({ retryNum: context.retryNum, reason: context.retryReason }, 'Slack retried an action');
       try {
         // A change or an ephemeral reply is now in the outbox; the reconcile also wakes its delivery.
@@ -122,6 +123,8 @@ export function registerActionHandlers(app: App, ctx: PitstopContext): void {
         const key = `failed:${body.user.id}:${action.action_ts}`;
         answerEphemeral(ctx, { key, channel: channelOf(body), userId: body.user.id, text, now: ctx.clock.now() });
         ctx.requestReconcile();
+      } finally {
+        await ack();
       }
     });
   }
