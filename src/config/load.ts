@@ -6,7 +6,7 @@ import { compileScope, ScopeError } from '../maintenance/scope.js';
 import { configRuleIssues } from './rules.js';
 import { configSchema, scopeSchema, type PitstopConfig } from './schema.js';
 
-/** Thrown when a config file cannot be read or does not match the schema; `problems` holds one line per field. */
+/** Thrown when a config file cannot be read or does not match the schema; `problems` contains one line per field. */
 export class ConfigError extends Error {
   constructor(
     readonly file: string,
@@ -139,7 +139,7 @@ export function readSecrets(env: NodeJS.ProcessEnv = process.env): Secrets {
   };
 }
 
-/** The config schema as JSON Schema, for editors that complete YAML files. */
+/** Builds the config schema as JSON Schema, for editors that complete YAML files. */
 export function configJsonSchema(): unknown {
   return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
 }

@@ -84,7 +84,7 @@ export function readTimeline(db: Db, subjectType: string, subjectId: string): Ti
     .map((row) => ({ ...row, detail: row.detail === null ? null : JSON.parse(row.detail) }));
 }
 
-/** The Slack message recorded for a key, once the dispatcher has posted it. */
+/** Returns the Slack message recorded for a key, once the dispatcher has posted it. */
 export function postedMessage(db: Db, messageKey: string): { channel: string; ts: string } | undefined {
   const row = db
     .prepare<[string], { channel: string; ts: string | null }>('SELECT channel, ts FROM slack_messages WHERE key = ?')
