@@ -42,7 +42,7 @@ export async function startReplayStandIns(scenario: Scenario, clock: Clock, post
       botToken,
       channels: scenario.slack.channels,
       users: scenario.slack.users.map((user) => ({ id: user.id, name: user.name })),
-      userGroups: scenario.slack.userGroups.map((group) => ({ id: group.id, handle: group.handle })),
+      userGroups: scenario.slack.userGroups.map((group) => ({ id: group.id, handle: group.handle, users: group.users })),
       clock,
       postsPerSecondPerChannel,
     });

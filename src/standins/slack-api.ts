@@ -5,10 +5,18 @@ import { plural } from '../slack/messages/common.js';
 import { MAX_BLOCK_TEXT_CHARS } from './slack-block-kit.js';
 import { chatMethods } from './slack-chat.js';
 import { conversationMethods } from './slack-conversations.js';
-import { Args, type Identity, type MethodEnv, type MethodHandler, SlackApiError } from './slack-method-kit.js';
+import {
+  Args,
+  type Identity,
+  type MethodEnv,
+  type MethodHandler,
+  SlackApiError,
+  type StandInUserGroup,
+} from './slack-method-kit.js';
 import { TokenBucket } from './slack-rate.js';
 import { applyResponseUrl } from './slack-response-url.js';
 import { CONNECTIONS_OPEN_METHOD, SocketModeServer, type SocketModeStandIn } from './slack-socket.js';
+import { userGroupMethods, userGroupScopes } from './slack-usergroups.js';
 import { viewMethods } from './slack-views.js';
 import {
   type StandInEphemeral,
@@ -32,7 +40,13 @@ export interface SlackStandInOptions {
   channels: { id: string; name: string }[];
   /** Known people; when given, users.info and chat.postEphemeral reject other user ids with `user_not_found`. */
   users?: { id: string; name: string }[];
-  userGroups?: { id: string; handle: string }[];
+  /** User groups with the members usergroups.users.list returns. Any other group id fails with `no_such_subteam`. */
+  userGroups?: StandInUserGroup[];
+  /**
+   * Bot token scopes. When given, a method with a known scope (the user group methods) fails with
+   * `missing_scope` unless the scope is listed. Unset grants every scope.
+   */
+  scopes?: string[];
   /** chat.postMessage rate per channel before HTTP 429; default 1, as Slack documents. */
   postsPerSecondPerChannel?: number;
   /** Posts a channel may take at once above the steady rate; default 3. */
@@ -107,7 +121,13 @@ export interface SlackStandIn {
 }
 
 const JSON_ARGUMENTS = ['blocks', 'attachments', 'metadata', 'view'];
-const methods: Record<string, MethodHandler> = { ...chatMethods, ...conversationMethods, ...viewMethods };
+const methods: Record<string, MethodHandler> = {
+  ...chatMethods,
+  ...conversationMethods,
+  ...userGroupMethods,
+  ...viewMethods,
+};
+const methodScopes: Record<string, string> = { ...userGroupScopes };
 
 /** Starts a local Slack Web API on 127.0.0.1 and an ephemeral port, speaking what @slack/web-api sends. */
 export async function startSlackStandIn(options: SlackStandInOptions): Promise<SlackStandIn> {
@@ -310,6 +330,8 @@ class StandInServer implements SlackStandIn {
   private async answer(method: string, args: Record<string, unknown>, request: IncomingMessage, response: ServerResponse): Promise<void> {
     const authError = method === CONNECTIONS_OPEN_METHOD ? this.socket.authenticate(requestToken(request, args)) : this.authenticate(request, args);
     if (authError) return send(response, 200, { ok: false, error: authError });
+    const scopeError = this.missingScope(method);
+    if (scopeError) return send(response, 200, scopeError);
     const fault = this.faults.get(method)?.shift();
     if (fault && 'delayMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault && 'error' in fault) return send(response, 200, { ok: false, error: fault.error });
@@ -342,6 +364,14 @@ class StandInServer implements SlackStandIn {
     if (token === undefined || token === '') return 'not_authed';
     if (token === this.options.appToken) return 'not_allowed_token_type';
     return token === this.options.botToken ? undefined : 'invalid_auth';
+  }
+
+  /** Returns Slack's `missing_scope` body when the token lacks the method's scope, with `needed` and `provided`. */
+  private missingScope(method: string): Record<string, unknown> | undefined {
+    const needed = methodScopes[method];
+    const granted = this.options.scopes;
+    if (needed === undefined || granted === undefined || granted.includes(needed)) return undefined;
+    return { ok: false, error: 'missing_scope', needed, provided: granted.join(',') };
   }
 
   /** Returns the workspace-wide bucket of a method with a configured limit. */

@@ -123,17 +123,6 @@ const usersInfo: MethodHandler = (args, env) => {
   };
 };
 
-const userGroupsList: MethodHandler = (_args, env) => ({
-  usergroups: env.userGroups.map((group) => ({
-    id: group.id,
-    team_id: env.identity.teamId,
-    is_usergroup: true,
-    handle: group.handle,
-    name: group.handle,
-    user_count: 0,
-  })),
-});
-
 const authTest: MethodHandler = (_args, env) => ({
   url: env.baseUrl,
   team: env.identity.teamName,
@@ -150,5 +139,4 @@ export const conversationMethods: Record<string, MethodHandler> = {
   'conversations.replies': replies,
   'conversations.info': info,
   'users.info': usersInfo,
-  'usergroups.list': userGroupsList,
 };

@@ -62,6 +62,13 @@ export class Args {
   }
 }
 
+/** A user group of the stand-in workspace; `users` are the member ids usergroups.users.list returns. */
+export interface StandInUserGroup {
+  id: string;
+  handle: string;
+  users?: string[];
+}
+
 export interface Identity {
   teamId: string;
   teamName: string;
@@ -75,7 +82,7 @@ export interface MethodEnv {
   workspace: Workspace;
   identity: Identity;
   users: Map<string, { id: string; name: string }>;
-  userGroups: { id: string; handle: string }[];
+  userGroups: StandInUserGroup[];
   /** The stand-in's root URL, ending in `/`. */
   baseUrl: string;
   triggerTtlMs: number;
