@@ -51,7 +51,7 @@ function describeAcknowledged(alert: Alert): string {
 function applyAcknowledge(ctx: PitstopContext, alert: Alert, actor: string, now: Date): AlertActionOutcome {
   const result = acknowledge(ctx.db, alert.id, actor, now);
   if (!result.changed) return { found: true, changed: false, text: describeAcknowledged(result.alert) };
-  enqueueAlertMessage(ctx.db, ctx.config, result.alert, now);
+  enqueueAlertMessage(ctx.db, ctx.config, result.alert, now, ctx.log);
   enqueueAlertReply(ctx.db, result.alert, buildAcknowledgedReply(result.alert), now);
   return { found: true, changed: true, text: `Acknowledged ${formatAlertId(alert.id)}.` };
 }
@@ -76,7 +76,7 @@ function applyEscalate(
   }
   const result = escalate(ctx.db, alert.id, level, actor, now, target.userGroup);
   if (!result.changed) return { found: true, changed: false, text: `${id} changed meanwhile; it is at level ${result.alert.escalationLevel}.` };
-  enqueueAlertMessage(ctx.db, ctx.config, result.alert, now);
+  enqueueAlertMessage(ctx.db, ctx.config, result.alert, now, ctx.log);
   enqueueAlertReply(ctx.db, result.alert, buildEscalatedReply(result.alert, target, request.reason ?? null), now);
   return { found: true, changed: true, text: `Escalated ${id} to level ${level} (${target.description}).` };
 }
@@ -92,7 +92,7 @@ function applySnooze(ctx: PitstopContext, alert: Alert, durationMs: number, acto
   if (!result.changed) {
     return { found: true, changed: false, text: `${id} is already snoozed until ${slackDate(result.alert.snoozedUntil ?? until.toISOString())}.` };
   }
-  enqueueAlertMessage(ctx.db, ctx.config, result.alert, now);
+  enqueueAlertMessage(ctx.db, ctx.config, result.alert, now, ctx.log);
   enqueueAlertReply(ctx.db, result.alert, buildSnoozedReply(result.alert), now);
   return { found: true, changed: true, text: `Snoozed ${id} until ${slackDate(until.toISOString())}.` };
 }
@@ -129,7 +129,7 @@ export function wakeAlert(ctx: PitstopContext, alertId: number): boolean {
     const now = ctx.clock.now();
     const result = wake(ctx.db, alertId, now);
     if (!result.changed) return false;
-    enqueueAlertMessage(ctx.db, ctx.config, result.alert, now);
+    enqueueAlertMessage(ctx.db, ctx.config, result.alert, now, ctx.log);
     enqueueAlertReply(ctx.db, result.alert, buildWokeReply(result.alert), now);
     return true;
   }).immediate();
@@ -139,7 +139,7 @@ export function wakeAlert(ctx: PitstopContext, alertId: number): boolean {
 export function resolveAlert(ctx: PitstopContext, alert: Alert, reason: string, now: Date): boolean {
   const result = resolve(ctx.db, alert.id, PITSTOP_ACTOR, now, { reason });
   if (!result.changed) return false;
-  enqueueAlertMessage(ctx.db, ctx.config, result.alert, now);
+  enqueueAlertMessage(ctx.db, ctx.config, result.alert, now, ctx.log);
   enqueueAlertReply(ctx.db, result.alert, buildResolvedReply(result.alert, reason), now);
   return true;
 }

@@ -54,7 +54,7 @@ function updateAlert(ctx: PitstopContext, alert: Alert, snapshot: AlertSnapshot,
     alert.podCount = snapshot.podCount;
     alert.maintenanceId = snapshot.maintenance?.id ?? null;
   }
-  enqueueAlertMessage(ctx.db, ctx.config, alert, now);
+  enqueueAlertMessage(ctx.db, ctx.config, alert, now, ctx.log);
   const subjectId = formatAlertId(alert.id);
   if (isLargeChange(alert.reportedCount, snapshot.podCount)) {
     enqueueAlertReply(ctx.db, alert, buildPodsChangedReply(alert.reportedCount, snapshot), now);
@@ -127,7 +127,7 @@ function reconcileCluster(ctx: PitstopContext, cluster: string, channel: string)
           },
           now,
         );
-        enqueueAlertMessage(ctx.db, ctx.config, alert, now);
+        enqueueAlertMessage(ctx.db, ctx.config, alert, now, ctx.log);
       }
       for (const alert of open.values()) {
         const maintenanceId = handedOver.get(alert.groupKey);

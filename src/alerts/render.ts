@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { PitstopConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import { findDeadPost, repostDeadPost } from '../store/dead-posts.js';
 import type { Db } from '../store/db.js';
 import { enqueue, postedMessage, type MessagePayload } from '../store/outbox.js';
 import { checkMessageLimits, escapeMrkdwn, truncate } from '../slack/messages/common.js';
 import { buildAlertMessage } from '../slack/messages/alert.js';
-import { formatAlertId, nextReplySeq, setRenderedHash, type Alert } from './store.js';
+import { formatAlertId, nextReplySeq, setAlertChannel, setRenderedHash, type Alert } from './store.js';
 import { escalationTargets, nextEscalation, noEscalationReason } from './targets.js';
 
 /** Outbox message key of an alert's channel message. */
@@ -45,18 +47,42 @@ export function renderAlert(config: PitstopConfig, alert: Alert): RenderedAlert 
 
 /**
  * Enqueues the alert's channel message when its render differs from the last one enqueued, and stores the
- * new hash. Returns whether anything was enqueued. Call inside the transaction that changed the alert.
+ * new hash. While the message's post is dead and Slack never showed it, a changed render waits like an
+ * unchanged one, and the current render is posted again once a retry is due (see {@link findDeadPost}).
+ * An alert whose cluster moved to another channel in the config is posted there. Returns whether anything
+ * was enqueued. Call inside the transaction that changed the alert.
  */
-export function enqueueAlertMessage(db: Db, config: PitstopConfig, alert: Alert, now: Date): RenderedAlert & { enqueued: boolean } {
+export function enqueueAlertMessage(
+  db: Db,
+  config: PitstopConfig,
+  alert: Alert,
+  now: Date,
+  log: Logger,
+): RenderedAlert & { enqueued: boolean } {
   const rendered = renderAlert(config, alert);
-  if (rendered.hash === alert.renderedHash) return { ...rendered, enqueued: false };
   const key = alertMessageKey(alert.id);
-  // A message not yet posted gets a `post`, which the dispatcher turns into an edit if it was posted meanwhile.
-  const kind = postedMessage(db, key) ? 'update' : 'post';
-  enqueue(db, { kind, messageKey: key, channel: alert.channel, payload: rendered.payload }, now);
+  const dead = findDeadPost(db, key, now);
+  if (dead !== undefined) {
+    if (dead.retryReason === undefined) return { ...rendered, enqueued: false };
+    moveToConfiguredChannel(db, config, alert);
+    repostDeadPost(db, log, dead, { messageKey: key, channel: alert.channel, payload: rendered.payload }, now);
+  } else {
+    if (rendered.hash === alert.renderedHash) return { ...rendered, enqueued: false };
+    // A message not yet posted gets a `post`, which the dispatcher turns into an edit if it was posted meanwhile.
+    const kind = postedMessage(db, key) ? 'update' : 'post';
+    enqueue(db, { kind, messageKey: key, channel: alert.channel, payload: rendered.payload }, now);
+  }
   setRenderedHash(db, alert.id, rendered.hash);
   alert.renderedHash = rendered.hash;
   return { ...rendered, enqueued: true };
+}
+
+/** Points a never-posted alert at its cluster's channel in the config, which may have been corrected since. */
+function moveToConfiguredChannel(db: Db, config: PitstopConfig, alert: Alert): void {
+  const channel = config.clusters.find((cluster) => cluster.name === alert.cluster)?.channel;
+  if (channel === undefined || channel === alert.channel) return;
+  setAlertChannel(db, alert.id, channel);
+  alert.channel = channel;
 }
 
 /** Enqueues a reply in the alert's thread under a fresh key. Call inside the transaction that changed the alert. */

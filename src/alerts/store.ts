@@ -208,6 +208,11 @@ export function setRenderedHash(db: Db, id: number, hash: string): void {
   db.prepare('UPDATE alerts SET rendered_hash = ? WHERE id = ?').run(hash, id);
 }
 
+/** Moves an alert to another channel; only for an alert whose message Slack never showed. */
+export function setAlertChannel(db: Db, id: number, channel: string): void {
+  db.prepare('UPDATE alerts SET channel = ? WHERE id = ?').run(channel, id);
+}
+
 export function setReportedCount(db: Db, id: number, count: number): void {
   db.prepare('UPDATE alerts SET reported_count = ? WHERE id = ?').run(count, id);
 }

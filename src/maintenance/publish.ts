@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PitstopContext } from '../context.js';
+import { findDeadPost, repostDeadPost } from '../store/dead-posts.js';
 import { enqueue, type MessagePayload } from '../store/outbox.js';
 import type { Maintenance, MaintenanceNode } from './model.js';
 import { recoveryMessage } from '../slack/messages/maintenance.js';
@@ -39,7 +40,9 @@ function hashOf(payload: MessagePayload): string {
 /**
  * Enqueues a message that is edited in place: the first render becomes `first` (a post, or a reply in the
  * maintenance's thread), later renders an update, and a render identical to the last one enqueues nothing.
- * Returns whether anything was enqueued. Call inside the transaction of the state change it shows.
+ * While the message's post is dead and Slack never showed it, the current render is posted again once a
+ * retry is due (see {@link findDeadPost}), and nothing is enqueued before. Returns whether anything was
+ * enqueued. Call inside the transaction of the state change it shows.
  */
 export function publishMessage(
   ctx: PitstopContext,
@@ -54,8 +57,16 @@ export function publishMessage(
 ): boolean {
   const hash = hashOf(message.payload);
   const previous = renderedHash(ctx.db, message.key);
-  if (previous === hash) return false;
   const now = ctx.clock.now();
+  // An edit of a message whose post is dead would be marked dead too, so the message is posted again instead.
+  const dead = findDeadPost(ctx.db, message.key, now);
+  if (dead !== undefined) {
+    if (dead.retryReason === undefined) return false;
+    repostDeadPost(ctx.db, ctx.log, dead, { messageKey: message.key, channel: message.channel, payload: message.payload }, now);
+    saveRenderedHash(ctx.db, message.maintenanceId, message.key, hash, now);
+    return true;
+  }
+  if (previous === hash) return false;
   const kind = previous === undefined ? message.first : 'update';
   enqueue(
     ctx.db,
