@@ -42,27 +42,28 @@ function alertActionReply(input: SubcommandInput, id: number, action: AlertActio
   return { text: outcome.text };
 }
 
-const ackSubcommand: Subcommand = {
-  name: 'ack',
-  usage: ['ack ID'],
-  summary: 'acknowledge an alert, such as AL-12',
-  async run(input) {
-    const usage = usageText(ackSubcommand);
-    if (input.args.length > 1) throw new UsageError('ack takes exactly one alert id', usage);
-    return alertActionReply(input, alertIdArgument(input.args, 'ack', usage), { kind: 'acknowledge' });
-  },
-};
+/** Builds a subcommand that takes one alert id and applies one action to it. */
+function alertIdSubcommand(name: string, summary: string, action: AlertAction): Subcommand {
+  const subcommand: Subcommand = {
+    name,
+    usage: [`${name} ID`],
+    summary,
+    async run(input) {
+      const usage = usageText(subcommand);
+      if (input.args.length > 1) throw new UsageError(`${name} takes exactly one alert id`, usage);
+      return alertActionReply(input, alertIdArgument(input.args, name, usage), action);
+    },
+  };
+  return subcommand;
+}
 
-const escalateSubcommand: Subcommand = {
-  name: 'escalate',
-  usage: ['escalate ID'],
-  summary: "escalate an alert one level: the team's user group, then its escalateTo group",
-  async run(input) {
-    const usage = usageText(escalateSubcommand);
-    if (input.args.length > 1) throw new UsageError('escalate takes exactly one alert id', usage);
-    return alertActionReply(input, alertIdArgument(input.args, 'escalate', usage), { kind: 'escalate' });
-  },
-};
+const ackSubcommand = alertIdSubcommand('ack', 'acknowledge an alert, such as AL-12', { kind: 'acknowledge' });
+
+const escalateSubcommand = alertIdSubcommand(
+  'escalate',
+  "escalate an alert one level: the team's user group, then its escalateTo group",
+  { kind: 'escalate' },
+);
 
 const snoozeSubcommand: Subcommand = {
   name: 'snooze',
