@@ -219,6 +219,13 @@ function trackAfterStart(
   const wentDown = state === 'down' && row.state !== 'down';
   const sameFailure = failing !== undefined && failing.name === row.failingCheck && row.failingSince !== null;
 
+  let failingSince: string | null = null;
+  if (sameFailure) failingSince = row.failingSince;
+  else if (failing !== undefined) failingSince = now;
+
+  let validatedAt: string | null = null;
+  if (state === 'validated') validatedAt = row.state === 'validated' ? row.validatedAt : now;
+
   return {
     ...seen,
     state,
@@ -231,8 +238,8 @@ function trackAfterStart(
     reasons: validation.reasons,
     holds: validation.holds,
     failingCheck: failing?.name ?? null,
-    failingSince: sameFailure ? row.failingSince : failing === undefined ? null : now,
-    validatedAt: state !== 'validated' ? null : row.state === 'validated' ? row.validatedAt : now,
+    failingSince,
+    validatedAt,
   };
 }
 
