@@ -14,7 +14,7 @@ const ROLE_WORK: Record<Role, string> = {
  */
 export const USER_GROUP_CACHE_TTL_MS = 60_000;
 
-/** Result of a role check: whether the user has the role, and if not, the sentence that tells them how to get it. */
+/** Result of a role check: whether the user has the role, and if not, the sentence that explains how to get it. */
 export interface RoleCheck {
   allowed: boolean;
   reason: string | null;

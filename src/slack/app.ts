@@ -65,7 +65,7 @@ export function createSlackApp(ctx: PitstopContext, options: SlackAppOptions): S
   let receiver: HTTPReceiver | undefined;
   let app: App;
   if (options.appToken !== undefined) {
-    // Slack answers another kind of token with not_allowed_token_type, which @slack/socket-mode 2.0 retries forever.
+    // Slack rejects another kind of token with not_allowed_token_type, which @slack/socket-mode 2.0 retries forever.
     if (!options.appToken.startsWith('xapp-')) {
       throw new Error(
         `the Slack app token "${options.appToken.slice(0, 5)}…" is not an app-level token: set SLACK_APP_TOKEN to the xapp-… token from the app's Basic Information page`,

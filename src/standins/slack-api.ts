@@ -151,7 +151,7 @@ class StandInServer implements SlackStandIn {
   private readonly workspace: Workspace;
   private readonly env: MethodEnv;
   private readonly server = createServer((request, response) => {
-    // A request whose body never completes (the client went away) has no one left to answer.
+    // A request whose body never completes (the client went away) gets no response, because nobody is left to read it.
     this.handle(request, response).catch(() => response.destroy());
   });
   private readonly sockets = new Set<Socket>();

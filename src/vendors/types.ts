@@ -88,7 +88,7 @@ export interface NoticeDocument {
 /** Facts from outside a notice that help read it. */
 export interface ReadOptions {
   /**
-   * The node or instance the notice was read on. Events that name no resource (instance metadata answers,
+   * The node or instance the notice was read on. Events that name no resource (instance metadata responses,
    * node-problem-detector messages) get it as their only resource.
    */
   resource?: string;
@@ -136,7 +136,7 @@ export interface VendorAdapter {
 /** A notice option that can settle a {@link NoticeFormatError}; each caller spells it its own way. */
 export type NoticeOptionName = 'vendor' | 'format';
 
-/** Raised when a document is not a notice of any known format, or not of the format it was said to be. */
+/** Raised when a document is not a notice of any known format, or not of the format the caller named. */
 export class NoticeFormatError extends Error {
   constructor(
     message: string,
